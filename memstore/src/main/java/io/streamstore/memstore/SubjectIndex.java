@@ -100,6 +100,10 @@ final class SubjectIndex
                 size--;
             }
             while (ring.get(seqs[head]) == null);
+            if (seqs.length > MIN_CAPACITY << 4 && size <= seqs.length >>> 3)
+            {
+                resize(capacityFor(size));
+            }
         }
         else if (seq == seqs[(head + size - 1) & mask])
         {

@@ -27,6 +27,11 @@ import java.util.TreeMap;
  * stream's oldest while {@code maxMsgs} is broken ({@link RemovalReason#LIMIT_MSGS}), then while
  * {@code maxBytes} is broken ({@link RemovalReason#LIMIT_BYTES}): the order that evicts no message a
  * limit does not require to go.
+ *
+ * <p>Two corners SPI.md leaves open follow the memory store and NATS: a message larger than {@code maxBytes}
+ * is refused ({@code MAX_BYTES}) under either discard policy, and under {@link Discard#NEW} an append that a
+ * per-subject limit (without {@code discardNewPerSubject}) makes room for replaces the subject's oldest
+ * message instead of being refused by {@code maxMsgs}/{@code maxBytes}. No rule of the kit depends on them.
  */
 public final class ReferenceModel
 {
@@ -96,13 +101,28 @@ public final class ReferenceModel
         {
             throw new LimitExceededException(LimitExceededException.Limit.MAX_MSGS_PER_SUBJECT, "model: " + subject);
         }
+        if (config.maxBytes() > 0 && size > config.maxBytes())
+        {
+            // No discard policy can make room for it: it would break maxBytes on its own.
+            throw new LimitExceededException(LimitExceededException.Limit.MAX_BYTES, "model: larger than maxBytes");
+        }
         if (config.discard() == Discard.NEW)
         {
-            if (config.maxMsgs() > 0 && messages.size() + 1 > config.maxMsgs())
+            // A per-subject limit that evicts (no discardNewPerSubject) makes room first, as in NATS.
+            long freedMsgs = 0;
+            long freedBytes = 0;
+            if (config.maxMsgsPerSubject() > 0 && !config.discardNewPerSubject() &&
+                subjectCount(subject) >= config.maxMsgsPerSubject())
+            {
+                final Msg oldest = firstOn(subject);
+                freedMsgs = 1;
+                freedBytes = oldest.size();
+            }
+            if (config.maxMsgs() > 0 && messages.size() - freedMsgs + 1 > config.maxMsgs())
             {
                 throw new LimitExceededException(LimitExceededException.Limit.MAX_MSGS, "model: maxMsgs");
             }
-            if (config.maxBytes() > 0 && bytes + size > config.maxBytes())
+            if (config.maxBytes() > 0 && bytes - freedBytes + size > config.maxBytes())
             {
                 throw new LimitExceededException(LimitExceededException.Limit.MAX_BYTES, "model: maxBytes");
             }
@@ -129,6 +149,20 @@ public final class ReferenceModel
             }
         }
         return msg.seq();
+    }
+
+    /** Loads a saved state: the kit's own test stores use it to reopen. */
+    void restore(final long savedLastSeq, final List<Msg> saved)
+    {
+        messages.clear();
+        bytes = 0;
+        for (final Msg msg : saved)
+        {
+            messages.put(msg.seq(), msg);
+            bytes += msg.size();
+        }
+        lastSeq = savedLastSeq;
+        lastRemovals.clear();
     }
 
     /** Removes one message; true when it was live. */

@@ -31,8 +31,9 @@ public interface StoreListener
 
     /**
      * Every change up to and including {@code upToSeq} (appends and removals alike) is on stable storage
-     * and survives a process kill. Fires under every sync policy of a durable store, with a higher
-     * {@code upToSeq} each time; a memory store never calls it. A broker acknowledges a publish from here
+     * and survives a process kill. Fires under every sync policy of a durable store; {@code upToSeq} never
+     * goes down (a force that covered only removals may report the same value again). A memory store never
+     * calls it. A broker acknowledges a publish from here
      * when it wants the acknowledgement to mean "durable".
      */
     default void onDurable(final long upToSeq)

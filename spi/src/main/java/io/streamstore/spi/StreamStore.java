@@ -6,7 +6,7 @@ package io.streamstore.spi;
  *
  * <p>Every method may be called from any number of threads at once, and each call is atomic: it
  * happens entirely before or entirely after any other, and no reader sees a half-written message.
- * Every call after {@link #close()}, except {@code close()} itself, throws {@link StoreClosedException}.
+ * Every call after {@link #close()}, except {@code close()} itself and {@link #recoveryReport()}, throws {@link StoreClosedException}.
  * Bad arguments throw {@link IllegalArgumentException} naming the argument, and change nothing. No
  * failure leaves the store in a state that a reopen would see differently from what the caller was told.
  */
@@ -25,6 +25,16 @@ public interface StreamStore extends AutoCloseable
      * {@link StoreListener#onRemoved} with their limit reason; otherwise an append that would break a
      * limit throws {@link LimitExceededException} and nothing changes, no sequence used up. Under
      * {@link SyncPolicy#always()} the message is durable when this returns.
+     *
+     * <p>Where the SPI leaves a choice, every backend makes the same one (the kit checks it):
+     * <ul>
+     *   <li>the subject's own limit acts first: without {@code discardNewPerSubject} its oldest message goes
+     *       (reason {@link RemovalReason#LIMIT_PER_SUBJECT}) under either {@link Discard} policy, and that
+     *       removal counts toward {@code maxMsgs}/{@code maxBytes} before they evict or refuse anything;</li>
+     *   <li>a message larger than {@code maxBytes} on its own is refused ({@link LimitExceededException.Limit#MAX_BYTES})
+     *       under either policy, since evicting everything would not make it fit;</li>
+     *   <li>the store keeps its own copy: changing the caller's arrays after the call changes nothing stored.</li>
+     * </ul>
      *
      * @param subject a valid subject (see {@link Subjects}): no wildcards, whitespace or empty tokens
      * @param headers header bytes, or null for none
@@ -107,7 +117,8 @@ public interface StreamStore extends AutoCloseable
 
     /**
      * What the last open found and repaired; {@link RecoveryReport#CLEAN} when nothing was cut (and always
-     * for a store that is not durable).
+     * for a store that is not durable). A report of the past, so it stays readable after {@link #close()}:
+     * the one call besides {@code close()} that does not throw {@link StoreClosedException}.
      */
     default RecoveryReport recoveryReport()
     {

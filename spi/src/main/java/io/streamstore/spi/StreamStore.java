@@ -6,7 +6,7 @@ package io.streamstore.spi;
  *
  * <p>Every method may be called from any number of threads at once, and each call is atomic: it
  * happens entirely before or entirely after any other, and no reader sees a half-written message.
- * Every call after {@link #close()}, except {@code close()} itself and {@link #recoveryReport()}, throws {@link StoreClosedException}.
+ * Every call after {@link #close()}, except {@code close()} itself, throws {@link StoreClosedException}.
  * Bad arguments throw {@link IllegalArgumentException} naming the argument, and change nothing. No
  * failure leaves the store in a state that a reopen would see differently from what the caller was told.
  */
@@ -117,8 +117,9 @@ public interface StreamStore extends AutoCloseable
 
     /**
      * What the last open found and repaired; {@link RecoveryReport#CLEAN} when nothing was cut (and always
-     * for a store that is not durable). A report of the past, so it stays readable after {@link #close()}:
-     * the one call besides {@code close()} that does not throw {@link StoreClosedException}.
+     * for a store that is not durable). A durable backend overrides it and, like every call, throws
+     * {@link StoreClosedException} after {@link #close()}; this default, for stores that never cut anything,
+     * cannot tell and returns {@link RecoveryReport#CLEAN}.
      */
     default RecoveryReport recoveryReport()
     {

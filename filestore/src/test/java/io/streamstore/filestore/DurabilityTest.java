@@ -1,0 +1,166 @@
+package io.streamstore.filestore;
+
+import io.streamstore.spi.RemovalReason;
+import io.streamstore.spi.StoreListener;
+import io.streamstore.spi.StreamConfig;
+import io.streamstore.spi.SyncPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sync policies, group commit and the durability hook. */
+class DurabilityTest
+{
+    @TempDir
+    Path tmp;
+
+    private static String lastStep(final FaultyFileIo io)
+    {
+        final List<String> log = io.log();
+        return log.isEmpty() ? "" : log.get(log.size() - 1);
+    }
+
+    @Test
+    void underAlwaysTheAckHookAndTheDurableHookRunOnlyAfterAForce() throws IOException
+    {
+        final FaultyFileIo io = new FaultyFileIo();
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        try (FileStore s = FileStore.open(tmp.resolve("s"), Fixtures.config().sync(SyncPolicy.always()).build(), io))
+        {
+            io.arm(Long.MAX_VALUE);
+            s.addListener(new StoreListener()
+            {
+                @Override
+                public void onAppended(final long seq, final String subject)
+                {
+                    seen.add("appended " + seq + " after " + lastStep(io));
+                }
+
+                @Override
+                public void onRemoved(final long seq, final String subject, final RemovalReason reason)
+                {
+                    seen.add("removed " + seq + " after " + lastStep(io));
+                }
+
+                @Override
+                public void onDurable(final long upToSeq)
+                {
+                    seen.add("durable " + upToSeq + " after " + lastStep(io));
+                }
+            });
+            s.append("a", new byte[]{1});
+            s.append("a", new byte[]{2});
+            s.remove(1);
+        }
+        for (final String line : seen)
+        {
+            assertTrue(line.endsWith("after force ") || line.contains("after forceDirectory"), line);
+        }
+        assertTrue(seen.contains("durable 1 after force ") || seen.stream().anyMatch(l -> l.startsWith("durable 1")),
+            seen.toString());
+        assertTrue(seen.stream().anyMatch(l -> l.startsWith("removed 1")), seen.toString());
+    }
+
+    @Test
+    void underNeverOnDurableFiresOnSyncAndClose() throws IOException
+    {
+        final List<Long> durable = new CopyOnWriteArrayList<>();
+        final FileStore s = Fixtures.open(tmp.resolve("s"), Fixtures.config().build());
+        s.addListener(new StoreListener()
+        {
+            @Override
+            public void onDurable(final long upToSeq)
+            {
+                durable.add(upToSeq);
+            }
+        });
+        s.append("a", new byte[]{1});
+        s.append("a", new byte[]{2});
+        assertEquals(List.of(), durable, "nothing is durable before a sync under never()");
+        s.sync();
+        assertEquals(List.of(2L), durable);
+        s.append("a", new byte[]{3});
+        s.close();
+        assertEquals(List.of(2L, 3L), durable);
+    }
+
+    @Test
+    void underEveryABackgroundFlusherMakesChangesDurable() throws Exception
+    {
+        final CountDownLatch latch = new CountDownLatch(1);
+        final StreamConfig config = Fixtures.config().sync(SyncPolicy.every(Duration.ofMillis(20))).build();
+        try (FileStore s = Fixtures.open(tmp.resolve("s"), config))
+        {
+            s.addListener(new StoreListener()
+            {
+                @Override
+                public void onDurable(final long upToSeq)
+                {
+                    if (upToSeq == 3)
+                    {
+                        latch.countDown();
+                    }
+                }
+            });
+            s.append("a", new byte[]{1});
+            s.append("a", new byte[]{2});
+            s.append("a", new byte[]{3});
+            assertTrue(latch.await(30, TimeUnit.SECONDS), "the flusher never made sequence 3 durable");
+            assertTrue(s.stats().syncs() >= 1);
+        }
+    }
+
+    @Test
+    void concurrentWritersUnderAlwaysShareForces() throws Exception
+    {
+        final int threads = 16;
+        final int each = 40;
+        try (FileStore s = Fixtures.open(tmp.resolve("s"), Fixtures.config().sync(SyncPolicy.always()).build()))
+        {
+            final long syncsBefore = s.stats().syncs();
+            final CountDownLatch start = new CountDownLatch(1);
+            final List<Throwable> errors = new CopyOnWriteArrayList<>();
+            final Thread[] workers = new Thread[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                final int id = t;
+                workers[t] = new Thread(() ->
+                {
+                    try
+                    {
+                        start.await();
+                        for (int i = 0; i < each; i++)
+                        {
+                            s.append("w." + id, Fixtures.payload(i, 64));
+                        }
+                    }
+                    catch (final Throwable e)
+                    {
+                        errors.add(e);
+                    }
+                });
+                workers[t].start();
+            }
+            start.countDown();
+            for (final Thread w : workers)
+            {
+                w.join(120_000);
+            }
+            assertEquals(List.of(), errors);
+            assertEquals(threads * each, s.state().msgs());
+            final long syncs = s.stats().syncs() - syncsBefore;
+            assertTrue(syncs < threads * each, "group commit: " + syncs + " forces for " + threads * each + " appends");
+            System.out.println("group commit: " + syncs + " forces for " + threads * each + " appends");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.streamstore.filestore;
+
+import io.streamstore.conformance.reliability.DurableStoreReliability;
+import io.streamstore.spi.StreamStoreProvider;
+
+import java.util.Map;
+
+/** The reliability kit against the file store: kills, torn writes, bit rot, fuzzed files, faults, races. */
+class FileStoreReliabilityTest extends DurableStoreReliability
+{
+    @Override
+    protected StreamStoreProvider provider()
+    {
+        return new FaultInjectableFileStoreProvider();
+    }
+
+    @Override
+    protected Map<String, String> backendOptions()
+    {
+        return Map.of("file.block-size", "65536"); // small blocks, so that blocks roll during the crash workload
+    }
+}

@@ -1,0 +1,118 @@
+package io.streamstore.lmdbstore;
+
+import io.streamstore.spi.CorruptStoreException;
+import org.agrona.DirectBuffer;
+import org.lmdbjava.Cursor;
+import org.lmdbjava.SeekOp;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The open-time scan: counts, bytes, first and last sequence, and every subject's count and first/last
+ * sequence, from key-only walks of {@code msgs} and {@code subj} (values are not touched, so overflow pages
+ * of large messages are never read). LMDB needs no crash recovery (copy-on-write, two meta pages), so this
+ * is all an open does; it doubles as a consistency check: a walk follows page links, not keys, so a damaged
+ * key shows up as a step backwards, and the two databases must hold the same number of entries.
+ */
+final class Recovery
+{
+    record Scan(long msgs, long bytes, long firstKey, long lastKey)
+    {
+    }
+
+    private Recovery()
+    {
+    }
+
+    /**
+     * @param subjects filled with one {@link SubjectInfo} per subject
+     * @throws CorruptStoreException when the keys are out of order or the databases disagree
+     */
+    static Scan scan(final Cursor<DirectBuffer> msgs, final Cursor<DirectBuffer> subj, final String file,
+        final Map<String, SubjectInfo> subjects)
+    {
+        long count = 0;
+        long bytes = 0;
+        long first = 0;
+        long lastKey = 0;
+        boolean found = msgs.seek(SeekOp.MDB_FIRST);
+        if (found)
+        {
+            first = msgs.key().getLong(0, ByteOrder.BIG_ENDIAN);
+        }
+        while (found)
+        {
+            final DirectBuffer key = msgs.key();
+            if (key.capacity() != 8)
+            {
+                throw corrupt(file, "a key of the msgs database is " + key.capacity() + " bytes long instead of 8");
+            }
+            final long seq = key.getLong(0, ByteOrder.BIG_ENDIAN);
+            if (count > 0 && seq <= lastKey)
+            {
+                throw corrupt(file, "the msgs database lists sequence " + seq + " after " + lastKey);
+            }
+            final int valueLength = msgs.val().capacity();
+            if (valueLength < RecordCodec.OVERHEAD || valueLength > LmdbStore.MAX_RECORD)
+            {
+                throw corrupt(file, "the record of sequence " + seq + " claims " + valueLength + " bytes");
+            }
+            lastKey = seq;
+            count++;
+            bytes += RecordCodec.messageSize(valueLength);
+            found = msgs.next();
+        }
+        long indexed = 0;
+        SubjectInfo current = null;
+        found = subj.seek(SeekOp.MDB_FIRST);
+        while (found)
+        {
+            final DirectBuffer key = subj.key();
+            final int subjectLength = key.capacity() - 8;
+            if (subjectLength < 1)
+            {
+                throw corrupt(file, "a key of the subject index is too short");
+            }
+            final long seq = key.getLong(subjectLength, ByteOrder.BIG_ENDIAN);
+            if (current == null || !SubjectInfo.isKeyOf(key, current.bytes))
+            {
+                final byte[] subjectBytes = new byte[subjectLength];
+                key.getBytes(0, subjectBytes);
+                if (current != null && Arrays.compareUnsigned(subjectBytes, current.bytes) <= 0)
+                {
+                    throw corrupt(file, "the subject index is out of order after '" + current.subject + "'");
+                }
+                final String subject = new String(subjectBytes, StandardCharsets.UTF_8);
+                current = new SubjectInfo(subject, subjectBytes);
+                current.first = seq;
+                if (subjects.put(subject, current) != null)
+                {
+                    throw corrupt(file, "the subject index lists '" + subject + "' twice");
+                }
+            }
+            else if (seq <= current.last)
+            {
+                throw corrupt(file, "the subject index lists sequence " + seq + " after " + current.last + " on '" +
+                    current.subject + "'");
+            }
+            current.msgs++;
+            current.last = seq;
+            indexed++;
+            found = subj.next();
+        }
+        if (indexed != count)
+        {
+            throw corrupt(file, "the subject index holds " + indexed + " entries but the msgs database " + count);
+        }
+        return new Scan(count, bytes, first, lastKey);
+    }
+
+    private static CorruptStoreException corrupt(final String file, final String what)
+    {
+        return new CorruptStoreException("in " + file + " " + what + "; the file is damaged: restore it from a " +
+            "replica or backup", file, -1, null);
+    }
+}

@@ -39,6 +39,8 @@ final class ChildJvm
         cmd.add("-XX:-UsePerfData");
         // JVM warnings to stderr, so that stdout carries only the child's protocol lines.
         cmd.add("-XX:+DisplayVMOutputToStderr");
+        // A child that LMDB crashes on a corrupt file leaves a crash log; keep those out of the work tree.
+        cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "streamstore-child-hs_err_pid%p.log"));
         cmd.add("-Dstreamstore.child=true");
         cmd.add(mainClass.getName());
         cmd.addAll(args);

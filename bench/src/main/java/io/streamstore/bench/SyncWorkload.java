@@ -1,0 +1,131 @@
+package io.streamstore.bench;
+
+import io.streamstore.spi.StoreStats;
+import io.streamstore.spi.StreamConfig;
+import io.streamstore.spi.StreamStore;
+import io.streamstore.spi.SyncPolicy;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Durable appends: {@code SyncPolicy.always()}, each append durable before it returns, with one writer and
+ * with {@code --threads} writers (where a store that shares one force among concurrent callers gains).
+ * Ignores {@code --sync}: this workload is about {@code always}.
+ */
+final class SyncWorkload implements Workload
+{
+    static final long DEFAULT_MESSAGES = 2_000;
+
+    @Override
+    public String name()
+    {
+        return "sync";
+    }
+
+    @Override
+    public long messages(final BenchSettings s)
+    {
+        return s.messagesOr(DEFAULT_MESSAGES);
+    }
+
+    @Override
+    public String describe(final BenchSettings s)
+    {
+        return String.format("sync: %,d appends x %d B under SyncPolicy.always(), by 1 writer and by %d writers",
+            s.messagesOr(DEFAULT_MESSAGES), s.payload(), s.threads());
+    }
+
+    @Override
+    public List<RunResult> run(final Backend backend, final BenchSettings s) throws Exception
+    {
+        final List<RunResult> results = new ArrayList<>();
+        results.add(run(backend, s, 1));
+        if (s.threads() > 1)
+        {
+            results.add(run(backend, s, s.threads()));
+        }
+        return results;
+    }
+
+    private RunResult run(final Backend backend, final BenchSettings s, final int writers) throws Exception
+    {
+        final long messages = s.messagesOr(DEFAULT_MESSAGES);
+        final Feed feed = new Feed("q", s.subjects(), s.payload());
+        final StreamConfig config = s.config("sync").sync(SyncPolicy.always()).build();
+        final RunResult r = new RunResult(name(), backend.name(), writers + (writers == 1 ? " writer" : " writers"));
+        try (TempDirectory dir = TempDirectory.create(s.workDirectory(), backend.name() + "-sync"))
+        {
+            final StreamStore store = backend.open(dir.path(), config);
+            try
+            {
+                final StoreStats before = store.stats();
+                final AtomicLong claimed = new AtomicLong();
+                final AtomicLong bytes = new AtomicLong();
+                final AtomicLong errors = new AtomicLong();
+                final List<Histogram> histograms = new ArrayList<>();
+                final List<Thread> threads = new ArrayList<>();
+                final long start = System.nanoTime();
+                try (Progress p = Progress.start(s.progress(), backend.name() + " " + r.variant, messages))
+                {
+                    for (int t = 0; t < writers; t++)
+                    {
+                        final Histogram h = Latency.newHistogram();
+                        histograms.add(h);
+                        final Thread writer = new Thread(() ->
+                        {
+                            long i;
+                            while ((i = claimed.getAndIncrement()) < messages)
+                            {
+                                final long t0 = System.nanoTime();
+                                try
+                                {
+                                    store.append(feed.subject(i), null, feed.payload());
+                                    bytes.addAndGet(feed.size(i));
+                                }
+                                catch (final RuntimeException e)
+                                {
+                                    errors.incrementAndGet();
+                                }
+                                h.recordValue(System.nanoTime() - t0);
+                                if ((i & 63) == 0)
+                                {
+                                    p.stepTo(i);
+                                }
+                            }
+                        }, "sync-writer-" + t);
+                        writer.setDaemon(true);
+                        threads.add(writer);
+                        writer.start();
+                    }
+                    for (final Thread writer : threads)
+                    {
+                        writer.join();
+                    }
+                    p.stepTo(messages);
+                }
+                r.seconds = (System.nanoTime() - start) / 1e9;
+                final StoreStats after = store.stats();
+                final Histogram all = Latency.newHistogram();
+                histograms.forEach(all::add);
+                r.ops = messages - errors.get();
+                r.errors = errors.get();
+                r.latency = Latency.of(all);
+                r.bytesAppended = bytes.get();
+                r.bytesWritten = after.bytesWritten() - before.bytesWritten();
+                r.compactions = after.compactions() - before.compactions();
+                r.bytesOnDisk = after.bytesOnDisk();
+                final long syncs = after.syncs() - before.syncs();
+                r.extra.put("syncs", syncs);
+                r.extra.put("appendsPerSync", syncs > 0 ? (double)r.ops / syncs : null);
+            }
+            finally
+            {
+                store.close();
+            }
+        }
+        return r;
+    }
+}

@@ -3,7 +3,7 @@ package io.streamstore.spi;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,7 +36,6 @@ public final class ListenerFanout
     private volatile boolean active;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition turn = lock.newCondition();
     private final ArrayDeque<Event> queue = new ArrayDeque<>();
     private Thread deliverer;
 
@@ -135,7 +134,10 @@ public final class ListenerFanout
                     {
                         return;
                     }
-                    turn.awaitUninterruptibly();
+                    // Woken by whoever makes our event the head; a stray or early wake-up just loops.
+                    lock.unlock();
+                    LockSupport.park(this);
+                    lock.lock();
                     continue;
                 }
                 deliverer = me;
@@ -155,7 +157,7 @@ public final class ListenerFanout
                     {
                         dropOwnedBy(me);
                     }
-                    turn.signalAll();
+                    wakeHeadOwner(me);
                 }
             }
         }
@@ -178,12 +180,25 @@ public final class ListenerFanout
             if (deliverer != Thread.currentThread())
             {
                 dropOwnedBy(Thread.currentThread());
-                turn.signalAll();
+                wakeHeadOwner(Thread.currentThread());
             }
         }
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Wakes only the thread whose event is next, rather than every waiter: with many writers a broadcast
+     * costs a futex storm per event. An owner not yet waiting keeps the permit and does not park.
+     */
+    private void wakeHeadOwner(final Thread me)
+    {
+        final Event next = queue.peekFirst();
+        if (next != null && next.owner != me)
+        {
+            LockSupport.unpark(next.owner);
         }
     }
 

@@ -1170,24 +1170,38 @@ public abstract class DurableStoreReliability
         Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-x------"));
         try
         {
-            final Path probe = ro.resolve("probe");
-            boolean bypassed;
-            try
+            if (permissionBitsEnforced(ro))
             {
-                Files.createFile(probe);
-                Files.delete(probe);
-                bypassed = true;
+                final Throwable e = assertThrows(Throwable.class, () -> provider().open(ro, cfg().build()).close());
+                assertTrue(e instanceof IOException || e instanceof StoreException,
+                    "a read-only directory must be an IOException or StoreException, was " + e);
+                assertNotNull(e.getMessage(), "the exception must say what is wrong");
             }
-            catch (final IOException expected)
+            else
             {
-                bypassed = false;
+                // Root bypasses permission bits but not a read-only mount: open the store in a child JVM that
+                // sees the directory through a read-only bind mount in a private mount namespace.
+                assumeTrue(ChildJvm.privateMountNamespaceWorks(), "running as " + System.getProperty("user.name") +
+                    ", permission bits are not enforced and no private mount namespace is available for a " +
+                    "read-only bind mount, so a read-only directory cannot be tested here");
+                final List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private",
+                    "sh", "-c", "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"",
+                    ro.toString()));
+                cmd.addAll(ChildJvm.command(LockProbe.class, List.of(childProviderSpec(),
+                    Workload.encodeOptions(backendOptions()), ro.toString())));
+                final Path stderr = tmp.resolve("read-only.err");
+                final Process p = ChildJvm.start(cmd, stderr);
+                p.getOutputStream().close();
+                final String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                ChildJvm.await(p, 120);
+                assertFalse(line.isEmpty() || line.startsWith("OPENED"),
+                    "a store on a read-only mount must refuse to open, was: '" + line + "'; stderr: " +
+                        ChildJvm.tail(stderr, 2000));
+                final Class<?> thrown = Class.forName(line.substring(0, line.indexOf(' ')));
+                assertTrue(IOException.class.isAssignableFrom(thrown) || StoreException.class.isAssignableFrom(thrown),
+                    "a read-only directory must be an IOException or StoreException, was: " + line);
+                assertTrue(line.indexOf(' ') < line.length() - 1, "the exception must say what is wrong: " + line);
             }
-            assumeTrue(!bypassed, "running as " + System.getProperty("user.name") + ", permission bits are not " +
-                "enforced (root bypasses them), so a read-only directory cannot be tested here");
-            final Throwable e = assertThrows(Throwable.class, () -> provider().open(ro, cfg().build()).close());
-            assertTrue(e instanceof IOException || e instanceof StoreException,
-                "a read-only directory must be an IOException or StoreException, was " + e);
-            assertNotNull(e.getMessage(), "the exception must say what is wrong");
             try (Stream<Path> files = Files.list(ro))
             {
                 assertEquals(0, files.count(), "nothing may be created in a read-only directory");
@@ -1197,6 +1211,22 @@ public abstract class DurableStoreReliability
         finally
         {
             Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    /** False when this process may write into a directory it made read-only (root ignores permission bits). */
+    private static boolean permissionBitsEnforced(final Path readOnly)
+    {
+        final Path probe = readOnly.resolve("probe");
+        try
+        {
+            Files.createFile(probe);
+            Files.delete(probe);
+            return false;
+        }
+        catch (final IOException expected)
+        {
+            return true;
         }
     }
 

@@ -7,8 +7,9 @@ import io.streamstore.spi.SyncPolicy;
 import java.nio.file.Path;
 
 /**
- * A child JVM that tries to open a store another process holds open, and prints {@code OPENED} or the class
- * and message of what the open threw. Arguments: provider spec, backend options, directory.
+ * A child JVM that tries to open a store, and prints {@code OPENED} or the class and message of what the open
+ * threw: used where the open must fail for a reason only another process can arrange (the directory held open by
+ * the parent, or seen through a read-only mount). Arguments: provider spec, backend options, directory.
  */
 public final class LockProbe
 {

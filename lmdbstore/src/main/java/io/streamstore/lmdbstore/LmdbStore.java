@@ -30,6 +30,7 @@ import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.GetOp;
 import org.lmdbjava.LmdbException;
+import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.PutFlags;
 import org.lmdbjava.SeekOp;
 import org.lmdbjava.Txn;
@@ -55,12 +56,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * |-------|--------------------------------------|-----------------------------------------------|
  * | msgs  | sequence, 8 bytes big-endian         | record, see {@link RecordCodec} (CRC32C'd)    |
  * | subj  | subject UTF-8 + sequence (8 B, BE)   | empty                                         |
- * | meta  | "lastSeq", "lastTs", "config", ...   | 8 bytes big-endian / UTF-8 text               |
+ * | meta  | "lastSeq", "lastTs", "config",       | 8 bytes big-endian / UTF-8 text               |
+ * |       | "txnid"                              | 8 bytes big-endian: the committing txn's id   |
  * </pre>
  * Per-subject counts, first and last sequences, total messages and bytes live in memory and are rebuilt
  * from key-only scans of {@code msgs} and {@code subj} at open; {@code meta} keeps {@code lastSeq} and the
  * last timestamp so that neither goes backwards after a purge and a reopen (written only once the message
  * under {@code lastSeq} is gone: while it lives, its key and record say both).
+ *
+ * <p>Damaged files. LMDB checksums nothing, so besides the records' CRC32C the store checks at open what LMDB
+ * would trust blindly ({@link MetaPages}): every commit stamps its own transaction id into {@code meta}
+ * ({@code "txnid"}), and the snapshot LMDB opens must carry its own id, so that a flipped bit in a meta page's
+ * txnid cannot make LMDB open another snapshot silently; the txnid parity of both pages, the last page against
+ * the file's length and the catalog tree down to the roots of the three databases are checked too (LMDB does not
+ * check that a page number led where it meant, and loops forever on a cycle). {@link Recovery} then compares the
+ * sequences of {@code msgs} and {@code subj}, and no key or value LMDB hands out may lie past the file's end
+ * ({@link #checkMapped}). Each of these is a {@link CorruptStoreException}; a store of an older build (no stamp)
+ * opens unchecked once and is stamped at that open. What stays out of reach: a flipped bit inside a page of an
+ * intact snapshot that LMDB follows without complaint and that leaves keys in order (it is caught by a record's
+ * checksum when read, or by the cross-check at open), and native crashes on pages damaged beyond that.
  *
  * <p>Commit strategy. Every call runs under one fair lock and works in one long-lived LMDB write
  * transaction, which reads use too, so a change is visible to every thread when its call returns. The
@@ -94,18 +108,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@code bytesWritten}: on Linux, the exact bytes each commit passed to {@code pwrite} (dirty pages and
  * meta page), read from {@code /proc/thread-self/io} around {@code mdb_txn_commit}, plus the bytes of every
- * compaction copy. Elsewhere an estimate: two pages per changed record and a meta page per commit.
+ * compaction copy. Elsewhere an estimate: two pages per changed record, a meta page and the stamp's page per commit.
  *
  * <p>Write amplification, the backend's constant: <b>3</b> bytes written per appended message byte. Measured
  * on a 2-core VM in the bench's work-queue loop (100,000 messages of 100 B on ten subjects, then 200,000
  * remove-oldest + append, {@code never}): 2.09 to 2.14; in the kit's shorter loops 1.9 to 2.2. The constant
  * holds for batched commits ({@code never}, {@code every(d)}). Whole 4 KiB pages are written per commit
  * (copy-on-write: the touched leaves and branches of both trees, the catalog page, free-list pages, the
- * meta page), about 26 KB a commit here, so when a commit holds a single change the ratio is about 26 KB
- * divided by the message size: under {@code always} with one writer the work-queue loop measured 513 bytes
- * written per appended byte (2,000 iterations, 100 B messages; raw LMDB with a transaction per operation
- * writes 44.5 KB an iteration). Group commit divides it by the number of changes per commit; a store near
- * its map ceiling commits every change on its own and so sees the per-change figure too.
+ * meta page), about 26 KB a commit here (measured before the {@code txnid} stamp, which adds one more page, the
+ * meta database's leaf, to every commit: about 30 KB, not re-measured), so when a commit holds a single change
+ * the ratio is about that divided by the message size: under {@code always} with one writer the work-queue loop
+ * measured 513 bytes written per appended byte (2,000 iterations, 100 B messages; raw LMDB with a transaction
+ * per operation writes 44.5 KB an iteration). Group commit divides it by the number of changes per commit; a
+ * store near its map ceiling commits every change on its own and so sees the per-change figure too.
  *
  * <p>Reads copy every value out of LMDB memory before the call returns; no LMDB buffer escapes a call.
  */
@@ -118,6 +133,9 @@ final class LmdbStore implements StreamStore
     /** The backend's own largest record, so one message always fits in one write transaction. */
     static final int MAX_RECORD = 64 << 20;
     static final String FORMAT = "streamstore-lmdb-1";
+    static final String TXNID_NAME = "txnid";
+    static final byte[] TXNID_KEY = TXNID_NAME.getBytes(StandardCharsets.US_ASCII);
+    static final byte[] META_DB_NAME = "meta".getBytes(StandardCharsets.US_ASCII);
 
     private static final System.Logger LOG = System.getLogger(LmdbStore.class.getName());
     private static final int MAX_EXPIRE_PER_TICK = 10_000;
@@ -193,6 +211,9 @@ final class LmdbStore implements StreamStore
     private long opBatch;
     /** High-water mark of the file after the last commit: where LMDB allocates once the free list is empty. */
     private long usedBytes;
+    /** Where LMDB mapped the file, 0 when unknown; {@code mapMoved} after a new environment is opened. */
+    private long mapAddress;
+    private boolean mapMoved;
 
     private long bytesWritten;
     private long compactions;
@@ -1120,8 +1141,9 @@ final class LmdbStore implements StreamStore
         try
         {
             before = Files.size(dataFile);
-            after = Compactor.writeCopy(env, copy);
-            bytesWritten += after;
+            final Compactor.Copy written = Compactor.writeCopy(env, copy, mapSize);
+            after = written.size();
+            bytesWritten += after + written.stampBytes();
             closeEnvQuietly();
             Compactor.swapIn(copy, dataFile);
         }
@@ -1258,6 +1280,7 @@ final class LmdbStore implements StreamStore
 
     private int copyOut(final DirectBuffer value)
     {
+        checkMapped(value);
         final int length = value.capacity();
         if (length < RecordCodec.OVERHEAD || length > MAX_RECORD)
         {
@@ -1345,6 +1368,8 @@ final class LmdbStore implements StreamStore
             new EnvFlags[]{EnvFlags.MDB_NOSUBDIR, EnvFlags.MDB_NOLOCK, EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC,
                 EnvFlags.MDB_NOMETASYNC};
         final long before = IoCounter.read();
+        mapAddress = 0;
+        mapMoved = true;
         try
         {
             env = Env.create(DirectBufferProxy.PROXY_DB)
@@ -1365,19 +1390,42 @@ final class LmdbStore implements StreamStore
             // Reader slots of dead processes would pin pages; with MDB_NOLOCK there is no reader table and this
             // reports 0, but it keeps the store right if the flags ever change.
             env.readerCheck();
-            msgsDbi = env.openDbi("msgs", DbiFlags.MDB_CREATE);
-            subjDbi = env.openDbi("subj", DbiFlags.MDB_CREATE);
-            metaDbi = env.openDbi("meta", DbiFlags.MDB_CREATE);
             pageSize = env.stat().pageSize;
-            mapSize = env.info().mapSize;
+            final long openedTxnid = env.info().lastTransactionId;
+            final MetaPages metaPages = MetaPages.read(dataFile, pageSize);
+            // Created only in a new environment, in the store's own transaction, so that its first commit holds all
+            // of it; elsewhere a database LMDB does not find means a damaged main tree, not a store to start afresh.
+            final boolean create = openedTxnid == 0;
+            msgsDbi = openDatabase("msgs".getBytes(StandardCharsets.US_ASCII), create, metaPages);
+            subjDbi = openDatabase("subj".getBytes(StandardCharsets.US_ASCII), create, metaPages);
+            metaDbi = openDatabase(META_DB_NAME, create, metaPages);
+            if (!create)
+            {
+                // keeps the handles for good, so that no later abort (map full at a commit) can close them
+                commitEmpty();
+            }
+            refreshMapping();
+            checkSnapshot(metaPages, openedTxnid);
             loadMeta();
             rebuildState();
             writeConfigIfChanged();
-            commit();
+            if (dirty)
+            {
+                commit();
+            }
+            else
+            {
+                commitEmpty();
+            }
             if (before >= 0)
             {
                 bytesWritten += Math.max(0, IoCounter.read() - before);
             }
+        }
+        catch (final IOException e)
+        {
+            closeEnvQuietly();
+            throw new StoreException("could not read the meta pages of " + dataFile + ": " + e, e);
         }
         catch (final LmdbException | IndexOutOfBoundsException | InternalError e)
         {
@@ -1410,7 +1458,7 @@ final class LmdbStore implements StreamStore
             return false;
         }
         env.setMapSize(next);
-        mapSize = env.info().mapSize;
+        refreshMapping();
         LOG.log(System.Logger.Level.INFO, "LMDB map of " + directory + " grown to " + mapSize + " bytes");
         return true;
     }
@@ -1435,7 +1483,108 @@ final class LmdbStore implements StreamStore
         {
             abortTxn();
             env.setMapSize(maxMapSize / pageSize * pageSize);
-            mapSize = env.info().mapSize;
+            refreshMapping();
+        }
+    }
+
+    /** Map size and the committed file's length; after the map moved (open, resize), also its address. */
+    private void refreshMapping()
+    {
+        final org.lmdbjava.EnvInfo info = env.info();
+        if (mapMoved || info.mapSize != mapSize)
+        {
+            mapAddress = MapLocator.address(dataFile);
+            mapMoved = false;
+        }
+        mapSize = info.mapSize;
+        usedBytes = (info.lastPageNumber + 1) * pageSize;
+    }
+
+    /**
+     * A damaged node can point LMDB's key or value past the end of the file but inside the map; touching that
+     * memory is a SIGBUS, which the JVM may raise as an {@link InternalError} at a later instruction, outside any
+     * handler. Such a buffer is refused before it is read. Buffers outside the map are pages of the open write
+     * transaction (the store does not use {@code MDB_WRITEMAP}).
+     */
+    void checkMapped(final DirectBuffer buffer)
+    {
+        final long address = buffer.addressOffset();
+        if (mapAddress != 0 && address >= mapAddress && address < mapAddress + mapSize &&
+            address + buffer.capacity() > mapAddress + usedBytes)
+        {
+            throw new CorruptStoreException("LMDB returned a key or value at offset " + (address - mapAddress) +
+                " (" + buffer.capacity() + " bytes) of " + dataFile + ", past the " + usedBytes + " bytes in use; " +
+                "the file is damaged: restore it from a replica or backup", dataFile.toString(), address - mapAddress,
+                null);
+        }
+    }
+
+    /** Commits a transaction that changed nothing: LMDB writes nothing, and the handles it opened stay open. */
+    private void commitEmpty()
+    {
+        closeCursors();
+        final Txn<DirectBuffer> t = txn;
+        if (t == null)
+        {
+            return;
+        }
+        txn = null;
+        dirty = false;
+        try
+        {
+            t.commit();
+        }
+        finally
+        {
+            t.close();
+        }
+    }
+
+    private Dbi<DirectBuffer> openDatabase(final byte[] name, final boolean create, final MetaPages metaPages)
+    {
+        try
+        {
+            return create ? env.openDbi(txn(), name, null, false, DbiFlags.MDB_CREATE) :
+                env.openDbi(txn(), name, null, false);
+        }
+        catch (final LmdbException e)
+        {
+            final MetaPages.Page chosen = metaPages.chosen();
+            throw new CorruptStoreException("the snapshot of transaction " + chosen.txnid() + " in " + dataFile +
+                " (meta page " + chosen.index() + ") has no database '" + new String(name, StandardCharsets.US_ASCII) +
+                "' (" + e.getMessage() + "); the file is damaged: restore it from a replica or backup, or move it " +
+                "away to accept the loss of the stream", dataFile.toString(), metaPages.offset(chosen), e);
+        }
+    }
+
+    /**
+     * Refuses a snapshot LMDB picked through a damaged meta page (see {@link MetaPages}). Reads nothing but the two
+     * meta pages and, only when the opened one passes, the stamp of the other one; a store without a stamp (older
+     * build) gets one at this open's commit.
+     */
+    private void checkSnapshot(final MetaPages metaPages, final long openedTxnid)
+    {
+        final DirectBuffer value = metaDbi.get(txn(), metaKey(TXNID_NAME));
+        long stamp = -1;
+        if (value != null)
+        {
+            if (value.capacity() != 8)
+            {
+                throw new CorruptStoreException("the meta entry '" + TXNID_NAME + "' of " + dataFile + " is " +
+                    value.capacity() + " bytes long instead of 8; the file is damaged: restore it from a replica or " +
+                    "backup", dataFile.toString(), -1, null);
+            }
+            stamp = value.getLong(0, ByteOrder.BIG_ENDIAN);
+        }
+        metaPages.checkStamp(openedTxnid, stamp, metaDbi.get(txn(), metaKey("config")) != null);
+        final MetaPages.Page other = metaPages.passedOver();
+        if (other.txnid() != 0)
+        {
+            metaPages.checkPassedOver(metaPages.stampOf(dataFile, other));
+        }
+        if (stamp < 0)
+        {
+            dirty = true;
         }
     }
 
@@ -1495,7 +1644,8 @@ final class LmdbStore implements StreamStore
     private void rebuildState()
     {
         subjects.clear();
-        final Recovery.Scan scan = Recovery.scan(msgsCursor(), subjCursor(), dataFile.toString(), subjects);
+        final Recovery.Scan scan =
+            Recovery.scan(msgsCursor(), subjCursor(), dataFile.toString(), subjects, this::checkMapped);
         msgs = scan.msgs();
         bytes = scan.bytes();
         lastSeq = Math.max(metaLastSeq, scan.lastKey());
@@ -1657,6 +1807,8 @@ final class LmdbStore implements StreamStore
                     writeMetaLong("lastTs", lastTimestamp);
                     metaWritten = true;
                 }
+                // the snapshot's own id, so that an open can tell whether LMDB picked it through a damaged meta page
+                writeMetaLong(TXNID_NAME, txn().getId());
                 closeCursors();
                 final long before = IoCounter.AVAILABLE ? IoCounter.read() : -1;
                 final Txn<DirectBuffer> t = txn;
@@ -1698,7 +1850,7 @@ final class LmdbStore implements StreamStore
             metaLastSeq = lastSeq;
             metaLastTimestamp = lastTimestamp;
         }
-        usedBytes = (env.info().lastPageNumber + 1) * pageSize;
+        refreshMapping();
         redo.clear();
         committedBatch = batch;
         batch++;
@@ -1711,7 +1863,7 @@ final class LmdbStore implements StreamStore
 
     private long estimateCommitBytes()
     {
-        return (2L * redo.size() + 1) * pageSize;
+        return (2L * redo.size() + 2) * pageSize; // + the meta page and the stamp's leaf
     }
 
     /** Under {@code never}/{@code every(d)}: forces what was committed. Then records {@code onDurable}. */
@@ -1746,6 +1898,14 @@ final class LmdbStore implements StreamStore
         catch (final IOException ignore)
         {
             // unknown: report the plain failure
+        }
+        // EFAULT: LMDB wrote from an address a damaged page gave it
+        if (e instanceof LmdbNativeException.PageCorruptedException ||
+            e instanceof LmdbNativeException.PageNotFoundException || String.valueOf(e.getMessage()).contains("EFAULT"))
+        {
+            return new CorruptStoreException("LMDB failed " + what + " " + dataFile + ": " + e.getMessage() +
+                " (its pages point at memory they should not): the file is damaged: restore it from a replica or " +
+                "backup; changes not yet durable are lost", dataFile.toString(), -1, e);
         }
         if (usable < 2 * COMMIT_BYTES)
         {

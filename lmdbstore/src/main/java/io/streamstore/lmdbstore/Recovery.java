@@ -9,13 +9,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The open-time scan: counts, bytes, first and last sequence, and every subject's count and first/last
  * sequence, from key-only walks of {@code msgs} and {@code subj} (values are not touched, so overflow pages
  * of large messages are never read). LMDB needs no crash recovery (copy-on-write, two meta pages), so this
  * is all an open does; it doubles as a consistency check: a walk follows page links, not keys, so a damaged
- * key shows up as a step backwards, and the two databases must hold the same number of entries.
+ * key shows up as a step backwards, and the two databases must hold the same number of entries and the same
+ * sequences (compared by a sum of mixed sequences, so without a second pass or a set).
  */
 final class Recovery
 {
@@ -29,28 +31,38 @@ final class Recovery
 
     /**
      * @param subjects filled with one {@link SubjectInfo} per subject
+     * @param mapped    refuses a key that lies outside the file (see {@code LmdbStore.checkMapped})
      * @throws CorruptStoreException when the keys are out of order or the databases disagree
      */
     static Scan scan(final Cursor<DirectBuffer> msgs, final Cursor<DirectBuffer> subj, final String file,
-        final Map<String, SubjectInfo> subjects)
+        final Map<String, SubjectInfo> subjects, final Consumer<DirectBuffer> mapped)
     {
         long count = 0;
         long bytes = 0;
+        long msgsDigest = 0;
+        long subjDigest = 0;
         long first = 0;
         long lastKey = 0;
         boolean found = msgs.seek(SeekOp.MDB_FIRST);
         if (found)
         {
+            mapped.accept(msgs.key());
             first = msgs.key().getLong(0, ByteOrder.BIG_ENDIAN);
         }
         while (found)
         {
             final DirectBuffer key = msgs.key();
+            mapped.accept(key);
             if (key.capacity() != 8)
             {
                 throw corrupt(file, "a key of the msgs database is " + key.capacity() + " bytes long instead of 8");
             }
             final long seq = key.getLong(0, ByteOrder.BIG_ENDIAN);
+            if (seq < 1)
+            {
+                throw corrupt(file, "the msgs database lists sequence " + seq + ", below 1");
+            }
+            msgsDigest += digest(seq);
             if (count > 0 && seq <= lastKey)
             {
                 throw corrupt(file, "the msgs database lists sequence " + seq + " after " + lastKey);
@@ -71,12 +83,14 @@ final class Recovery
         while (found)
         {
             final DirectBuffer key = subj.key();
+            mapped.accept(key);
             final int subjectLength = key.capacity() - 8;
             if (subjectLength < 1)
             {
                 throw corrupt(file, "a key of the subject index is too short");
             }
             final long seq = key.getLong(subjectLength, ByteOrder.BIG_ENDIAN);
+            subjDigest += digest(seq);
             if (current == null || !SubjectInfo.isKeyOf(key, current.bytes))
             {
                 final byte[] subjectBytes = new byte[subjectLength];
@@ -107,7 +121,22 @@ final class Recovery
         {
             throw corrupt(file, "the subject index holds " + indexed + " entries but the msgs database " + count);
         }
+        if (msgsDigest != subjDigest)
+        {
+            throw corrupt(file, "the subject index and the msgs database list different sequences");
+        }
         return new Scan(count, bytes, first, lastKey);
+    }
+
+    /**
+     * Summed over both databases, which must list the same sequences: a damaged key that keeps its page in order
+     * changes one side's sum, which counts alone would not show.
+     */
+    private static long digest(final long seq)
+    {
+        long z = seq * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        return z ^ (z >>> 31);
     }
 
     private static CorruptStoreException corrupt(final String file, final String what)

@@ -77,6 +77,8 @@ final class Block
     /** Blocks whose tombstones point at our records. */
     Block[] referrers = new Block[0];
     int referrerSize;
+    /** Where this block last sat in a referrer's {@link #targets}: a hint, checked before use. */
+    int referrerHint;
 
     boolean deleted;
     boolean sealed;
@@ -86,6 +88,8 @@ final class Block
     UnsafeBuffer mapped;
     ByteBuffer mappedView;
     long mappedLength;
+    /** When the mapping was last used (the index's tick): the least recent is unmapped first. */
+    long lastUse;
 
     Block(final long id, final Path path, final long base)
     {
@@ -173,12 +177,21 @@ final class Block
 
     void addTarget(final Block target)
     {
+        // tombstones all go to the write block: remember, in the target, where its count sits there
+        final int hint = target.referrerHint;
+        if (hint < targetSize && targets[hint] == target)
+        {
+            targetCounts[hint]++;
+            neededTombstones++;
+            return;
+        }
         for (int i = 0; i < targetSize; i++)
         {
             if (targets[i] == target)
             {
                 targetCounts[i]++;
                 neededTombstones++;
+                target.referrerHint = i;
                 return;
             }
         }
@@ -189,6 +202,7 @@ final class Block
         }
         targets[targetSize] = target;
         targetCounts[targetSize] = 1;
+        target.referrerHint = targetSize;
         targetSize++;
         neededTombstones++;
         target.addReferrer(this);

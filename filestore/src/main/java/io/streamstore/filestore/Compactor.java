@@ -13,6 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reclaims the space of removed messages, and only when it pays.
@@ -34,6 +38,23 @@ import java.util.Arrays;
  * <p>A rewrite is write {@code <id>.blk.tmp} → force → rename onto {@code <id>.blk} → force directory; a
  * crash leaves either the old file or the new one (a stray {@code .tmp} is deleted at open). Dropping a
  * block's removed records makes every tombstone pointing at them dead, so their blocks are re-checked.
+ *
+ * <p>Rewrites that a removal triggers run in the background, one at a time per store, so that the removing
+ * thread never waits for a block write and its force (megabytes and an fsync, once per block):
+ * <ol>
+ *   <li>under the store's lock, the records the new file keeps are copied into a buffer (a memory copy);</li>
+ *   <li>without the lock, the shared compactor thread writes {@code <id>.blk.tmp} and forces it. Meanwhile
+ *       the old file stays in place and is what reads see; removals of its records go on and are noted;</li>
+ *   <li>under the lock, the tmp file is renamed onto {@code <id>.blk} and the block's offsets switch to the
+ *       new file (a record removed meanwhile stays in it, as a removed record);</li>
+ *   <li>without the lock, the directory is forced; then, under the lock, the tombstones that pointed at the
+ *       dropped records are released (they may now be dropped themselves) — only now, once the new file is
+ *       durable, so a crash at any step finds the old file with every tombstone it needs, or the new one.
+ *       Tombstones written meanwhile for records the new file still holds stay needed.</li>
+ * </ol>
+ * While a block is being rewritten it is neither deleted nor rewritten again; it is re-checked at the end.
+ * {@code compact()}, {@code purge()}, {@code stats()} and {@code close()} first wait for the rewrite in
+ * flight. A write or force error in the background is fail-stop like any other.
  */
 final class Compactor
 {
@@ -46,20 +67,86 @@ final class Compactor
     private boolean running;
     private boolean forced;
 
+    private static final ExecutorService BACKGROUND = Executors.newSingleThreadExecutor(r ->
+    {
+        final Thread t = new Thread(r, "streamstore-file-compactor");
+        t.setDaemon(true);
+        return t;
+    });
+    private final boolean background;
+    private final ReentrantLock lock;
+    private final Condition idle;
+    /** The block a background rewrite is working on, or null. */
+    private Block inFlight;
+    /** Blocks that qualified for a rewrite while another was in flight. */
+    private final ArrayDeque<Block> waiting = new ArrayDeque<>();
+    /** Removals of {@link #inFlight}'s records since its copy: the write block holding each tombstone. */
+    private final ArrayList<Block> removedHolders = new ArrayList<>();
+    /** Set by close and crash: no new background rewrite starts, one in flight is dropped. */
+    private boolean stopped;
+    private boolean abandoned;
+
     private long rewritten;
     private long rewrittenBytes;
     private long reclaimedBytes;
 
-    Compactor(final FileStore store, final Index index, final long blockSize)
+    Compactor(final FileStore store, final Index index, final long blockSize, final ReentrantLock lock,
+        final boolean background)
     {
         this.store = store;
         this.index = index;
         this.minReclaim = Math.max(4096, blockSize / 32);
+        this.lock = lock;
+        this.idle = lock.newCondition();
+        this.background = background;
+    }
+
+    /** The copy a rewrite writes: its length, the new offset of each slot live at copy time, what it kept. */
+    private record Copy(int length, int[] newOffsets, long[] keptTombstones, int controls, long liveBytes)
+    {
+    }
+
+    /** Under the lock: waits until no background rewrite is in flight or waiting. */
+    void awaitIdle()
+    {
+        while (inFlight != null)
+        {
+            idle.awaitUninterruptibly();
+        }
+    }
+
+    /** Under the lock, at close: lets the rewrite in flight finish, starts no other. */
+    void stop()
+    {
+        stopped = true;
+        waiting.clear();
+        awaitIdle();
+    }
+
+    /** Under the lock, when the store stops as a killed process would: the rewrite in flight is dropped. */
+    void abandon()
+    {
+        abandoned = true;
+        stop();
+    }
+
+    /** A live record of a block being rewritten in the background was removed; its tombstone is in {@code holder}. */
+    void removedDuringRewrite(final Block b, final Block holder)
+    {
+        if (b == inFlight && holder != b)
+        {
+            removedHolders.add(holder);
+        }
+    }
+
+    boolean rewriting(final Block b)
+    {
+        return b == inFlight;
     }
 
     boolean shouldRewrite(final Block b)
     {
-        if (!b.sealed || b.deleted || b == index.writeBlock())
+        if (!b.sealed || b.deleted || b == index.writeBlock() || b == inFlight)
         {
             return false;
         }
@@ -81,6 +168,10 @@ final class Compactor
     /** Re-checks a sealed block that lost a live record or a needed tombstone: delete, rewrite or leave. */
     void check(final Block b) throws IOException
     {
+        if (!running && (b.liveCount > 0 || b.neededTombstones > 0) && !shouldRewrite(b))
+        {
+            return; // the common case on every removal: nothing to delete or rewrite, no queueing
+        }
         pending.add(b);
         drain(false);
     }
@@ -97,18 +188,29 @@ final class Compactor
             Block b;
             while ((b = pending.poll()) != null)
             {
-                if (b.deleted || !b.sealed || b == index.writeBlock())
+                if (b.deleted || !b.sealed || b == index.writeBlock() || b == inFlight)
                 {
-                    continue;
+                    continue; // a block being rewritten is re-checked when the rewrite ends
                 }
                 if (b.liveCount == 0 && b.neededTombstones == 0)
                 {
                     reclaimedBytes += b.rawBytes;
                     pending.addAll(Arrays.asList(store.deleteBlock(b)));
                 }
-                else if (shouldRewrite(b) || (force && b.reclaimableBytes() > 0))
+                else if (force && b.reclaimableBytes() > 0)
                 {
                     pending.addAll(Arrays.asList(rewrite(b)));
+                }
+                else if (shouldRewrite(b))
+                {
+                    if (background)
+                    {
+                        schedule(b);
+                    }
+                    else
+                    {
+                        pending.addAll(Arrays.asList(rewrite(b)));
+                    }
                 }
             }
         }
@@ -121,6 +223,8 @@ final class Compactor
     /** {@code compact()}: every sealed block with anything reclaimable, now. */
     CompactionResult compactAll() throws IOException
     {
+        awaitIdle();
+        waiting.clear();
         rewritten = 0;
         rewrittenBytes = 0;
         reclaimedBytes = 0;
@@ -150,8 +254,180 @@ final class Compactor
         return result;
     }
 
-    /** Rewrites {@code b} without what it no longer needs; returns the blocks whose tombstones became dead. */
+    /** Rewrites {@code b} now, on this thread; returns the blocks whose tombstones became dead. */
     Block[] rewrite(final Block b) throws IOException
+    {
+        final Copy copy = copy(b);
+        final Path tmp = tmpPath(b);
+        writeTmp(tmp, copy.length());
+        store.io().rename(tmp, b.path);
+        store.io().forceDirectory(b.path.getParent());
+        install(b, copy);
+        b.neededAtRewrite = b.neededTombstones;
+        return b.releaseReferrers();
+    }
+
+    private static Path tmpPath(final Block b)
+    {
+        return b.path.resolveSibling(b.id + ".blk.tmp");
+    }
+
+    /** Under the lock: starts a background rewrite of {@code b}, or queues it behind the one in flight. */
+    private void schedule(final Block b) throws IOException
+    {
+        if (stopped)
+        {
+            return; // closing: the next open re-checks every block
+        }
+        if (inFlight != null)
+        {
+            if (!waiting.contains(b))
+            {
+                waiting.add(b);
+            }
+            return;
+        }
+        final Copy copy = copy(b);
+        inFlight = b;
+        removedHolders.clear();
+        try
+        {
+            BACKGROUND.execute(() -> runInBackground(b, copy));
+        }
+        catch (final RuntimeException e)
+        {
+            inFlight = null;
+            idle.signalAll();
+            throw e;
+        }
+    }
+
+    /** The compactor thread: steps 2 to 4 of a background rewrite (see the class comment). */
+    private void runInBackground(final Block b, final Copy copy)
+    {
+        final Path tmp = tmpPath(b);
+        IOException error = null;
+        try
+        {
+            writeTmp(tmp, copy.length());
+        }
+        catch (final IOException e)
+        {
+            error = e;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            error = new IOException("compaction write failed: " + e, e);
+        }
+        boolean renamed = false;
+        lock.lock();
+        try
+        {
+            if (error == null && !abandoned && !store.failed() && !b.deleted)
+            {
+                try
+                {
+                    store.io().rename(tmp, b.path);
+                    renamed = true;
+                    install(b, copy);
+                }
+                catch (final IOException e)
+                {
+                    error = e;
+                }
+            }
+            if (!renamed)
+            {
+                finish(b, error, null);
+                return;
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        try
+        {
+            store.io().forceDirectory(b.path.getParent());
+        }
+        catch (final IOException e)
+        {
+            error = e;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            error = new IOException("compaction directory force failed: " + e, e);
+        }
+        lock.lock();
+        try
+        {
+            if (error != null || abandoned)
+            {
+                finish(b, error, null);
+                return;
+            }
+            // the new file is durable: the tombstones that pointed at dropped records are no longer needed,
+            // except those written meanwhile for records the new file still holds
+            final Block[] released = b.releaseReferrers();
+            for (final Block holder : removedHolders)
+            {
+                if (!holder.deleted)
+                {
+                    holder.addTarget(b);
+                }
+            }
+            b.neededAtRewrite = b.neededTombstones;
+            finish(b, null, released);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: ends the rewrite in flight, re-checks what it affected and starts the next one. */
+    private void finish(final Block b, final IOException error, final Block[] released)
+    {
+        inFlight = null;
+        removedHolders.clear();
+        try
+        {
+            if (error != null)
+            {
+                store.fail("compact", error);
+                waiting.clear();
+                return;
+            }
+            if (abandoned || stopped || store.failed())
+            {
+                waiting.clear();
+                return;
+            }
+            pending.add(b);
+            if (released != null)
+            {
+                pending.addAll(Arrays.asList(released));
+            }
+            pending.addAll(waiting);
+            waiting.clear();
+            drain(false);
+        }
+        catch (final IOException e)
+        {
+            store.fail("compact", e);
+        }
+        catch (final RuntimeException e)
+        {
+            store.fail("compact", new IOException(e));
+        }
+        finally
+        {
+            idle.signalAll();
+        }
+    }
+
+    /** Under the lock: copies what {@code b} keeps into the scratch buffer. */
+    private Copy copy(final Block b) throws IOException
     {
         store.dropIndexFile();
         final DirectBuffer src = index.buffer(b);
@@ -160,7 +436,7 @@ final class Compactor
         ensureScratch((int)Math.min(Integer.MAX_VALUE - 8, Math.max(keep, 4096)));
         final int[] newOffsets = new int[b.slots];
         Arrays.fill(newOffsets, Block.ABSENT);
-        final ArrayList<Block> keptTargets = new ArrayList<>();
+        long[] kept = new long[16];
         int keptTombstones = 0;
         int controls = 0;
         int out = 0;
@@ -190,8 +466,11 @@ final class Compactor
                 final Block target = index.find(value);
                 if (target != null && target != b && target.holdsRecord(value))
                 {
-                    keptTargets.add(target);
-                    keptTombstones++;
+                    if (keptTombstones == kept.length)
+                    {
+                        kept = Arrays.copyOf(kept, kept.length * 2);
+                    }
+                    kept[keptTombstones++] = value;
                     copy = true;
                 }
             }
@@ -208,14 +487,17 @@ final class Compactor
             }
             at += length;
         }
+        return new Copy(out, newOffsets, Arrays.copyOf(kept, keptTombstones), controls, b.liveBytes);
+    }
 
-        final Path tmp = b.path.resolveSibling(b.id + ".blk.tmp");
+    private void writeTmp(final Path tmp, final int length) throws IOException
+    {
         final FileIo io = store.io();
         final FileChannel channel = io.create(tmp);
         try
         {
             final ByteBuffer view = scratch.duplicate();
-            view.limit(out).position(0);
+            view.limit(length).position(0);
             io.write(channel, view, 0);
             io.force(channel);
         }
@@ -223,32 +505,49 @@ final class Compactor
         {
             channel.close();
         }
-        io.rename(tmp, b.path);
-        io.forceDirectory(b.path.getParent());
+    }
 
+    /**
+     * Under the lock, once the new file is in place: offsets switch to it (a record removed since the copy is
+     * in the new file as a removed record), and its kept tombstones are counted against their targets as they
+     * are now (a target deleted or rewritten since the copy no longer needs them).
+     */
+    private void install(final Block b, final Copy copy)
+    {
         index.unmap(b);
+        final int[] newOffsets = copy.newOffsets();
         final long before = b.rawBytes;
         for (int i = 0; i < b.slots; i++)
         {
-            if (b.offsets[i] >= 0)
+            final int now = b.offsets[i];
+            final int next = i < newOffsets.length ? newOffsets[i] : Block.ABSENT;
+            if (now >= 0)
             {
-                b.offsets[i] = newOffsets[i];
+                b.offsets[i] = next;
+            }
+            else if (now != Block.ABSENT && next >= 0)
+            {
+                b.offsets[i] = Block.removedOffset(next);
             }
             else
             {
                 b.offsets[i] = Block.ABSENT;
             }
         }
+        final int out = copy.length();
         b.rawBytes = out;
-        b.tombstones = keptTombstones;
-        b.controls = controls;
-        b.liveBytesAtRewrite = b.liveBytes;
+        b.tombstones = copy.keptTombstones().length;
+        b.controls = copy.controls();
+        b.liveBytesAtRewrite = copy.liveBytes();
         b.releaseTargets();
-        for (final Block t : keptTargets)
+        for (final long seq : copy.keptTombstones())
         {
-            b.addTarget(t);
+            final Block target = index.find(seq);
+            if (target != null && target != b && !target.deleted && target.holdsRecord(seq))
+            {
+                b.addTarget(target);
+            }
         }
-        b.neededAtRewrite = b.neededTombstones;
         final Stats stats = store.counters();
         stats.bytesWritten += out;
         stats.bytesCompacted += out;
@@ -259,7 +558,6 @@ final class Compactor
         {
             stats.compactions++;
         }
-        return b.releaseReferrers();
     }
 
     private void ensureScratch(final int size)

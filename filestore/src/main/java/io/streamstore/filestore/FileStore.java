@@ -63,6 +63,8 @@ final class FileStore implements StreamStore
     static final long MIN_BLOCK_SIZE = 65536;
     static final long MAX_BLOCK_SIZE = 1L << 30;
     static final String MAX_MAPPED_OPTION = "file.max-mapped-blocks";
+    /** 1 (default): rewrites a removal triggers run on the shared compactor thread; 0: on the caller's. */
+    static final String BACKGROUND_COMPACTION_OPTION = "file.background-compaction";
 
     private static final System.Logger LOG = System.getLogger(FileStore.class.getName());
     private static final byte[] EMPTY = new byte[0];
@@ -116,7 +118,8 @@ final class FileStore implements StreamStore
         this.index = new Index(maxMapped);
         this.writer = new BlockWriter(io, stats, (int)Math.min(blockSize + 4096, 1 << 20));
         index.writer = writer;
-        this.compactor = new Compactor(this, index, blockSize);
+        this.compactor = new Compactor(this, index, blockSize, lock,
+            config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1) == 1);
         this.flusher = new Flusher(this, lock);
         this.limits = new Limits(config, index, this::removeLocked);
 
@@ -162,6 +165,15 @@ final class FileStore implements StreamStore
         catch (final IOException | RuntimeException | Error e)
         {
             // a refused open (damage, I/O) leaves no mapping or buffer behind
+            lock.lock();
+            try
+            {
+                compactor.abandon();
+            }
+            finally
+            {
+                lock.unlock();
+            }
             index.unmapAll();
             writer.release();
             compactor.release();
@@ -185,6 +197,7 @@ final class FileStore implements StreamStore
         Arguments.requireNonNull(config, "config");
         config.longOption(BLOCK_SIZE_OPTION, DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
         config.longOption(MAX_MAPPED_OPTION, 256, 2, 16384);
+        config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1);
         DefaultFileIo.createDirectories(directory);
         final DirectoryLock directoryLock = DirectoryLock.acquire(directory);
         try
@@ -557,7 +570,8 @@ final class FileStore implements StreamStore
         {
             writer.flush();
         }
-        b = index.find(seq);
+        // b is still the block of seq: a roll above may delete or rewrite other blocks, never one with a
+        // live record, and a rewrite keeps the Block
         final int slot = (int)(seq - b.base);
         final int length = RecordCodec.length(index.buffer(b), b.offsets[slot]);
         b.offsets[slot] = Block.removedOffset(b.offsets[slot]);
@@ -566,6 +580,7 @@ final class FileStore implements StreamStore
         if (b != write)
         {
             write.addTarget(b);
+            compactor.removedDuringRewrite(b, write);
         }
         final SubjectEntry entry = index.subjectById(b.subjectIds[slot]);
         entry.remove(seq);
@@ -615,7 +630,9 @@ final class FileStore implements StreamStore
             {
                 checkOpen();
                 checkWritable();
+                compactor.awaitIdle();
                 flusher.awaitIdle();
+                checkWritable();
                 purged = index.msgs;
                 if (fanout.active())
                 {
@@ -804,7 +821,11 @@ final class FileStore implements StreamStore
         try
         {
             checkOpen();
-            index.ensureSubjectLists();
+            if (!Subjects.ALL.equals(filter))
+            {
+                // ">" walks the slots by sequence: the first read after an open need not build the subject lists
+                index.ensureSubjectLists();
+            }
             long from = Math.max(fromSeq, index.firstSeq);
             while (from <= index.lastSeq)
             {
@@ -950,6 +971,7 @@ final class FileStore implements StreamStore
         try
         {
             checkOpen();
+            compactor.awaitIdle(); // a rewrite in flight is counted once it is done
             return statsLocked();
         }
         finally
@@ -1142,6 +1164,7 @@ final class FileStore implements StreamStore
             {
                 task.cancel(false);
             }
+            compactor.stop();
             flusher.awaitIdle();
             if (failure == null)
             {
@@ -1191,6 +1214,11 @@ final class FileStore implements StreamStore
     }
 
     // ---------------------------------------------------------------------------------------- failures
+
+    boolean failed()
+    {
+        return failure != null;
+    }
 
     private void checkOpen()
     {
@@ -1250,6 +1278,7 @@ final class FileStore implements StreamStore
             {
                 task.cancel(false);
             }
+            compactor.abandon();
             flusher.awaitIdle();
             writer.release();
             compactor.release();

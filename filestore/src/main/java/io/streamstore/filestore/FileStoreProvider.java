@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * The file backend, provider {@code file}: a directory of checksummed block files with tombstones, exact
  * compaction and crash recovery. Options: {@code file.block-size} (bytes per block file, 65,536 to
  * 1,073,741,824; default 8 MiB, 4 MiB for work-queue and interest retention) and
- * {@code file.max-mapped-blocks} (sealed blocks mapped at once, default 256).
+ * {@code file.max-mapped-blocks} (sealed blocks mapped at once, default 256) and
+ * {@code file.background-compaction} (1, the default: rewrites that removals trigger run on a shared
+ * compactor thread, crash-safe as inline ones; 0: on the removing thread).
  * Write amplification in a steady work-queue loop is about 1.44 (record framing plus a 16-byte
  * tombstone per message, no rewrites), within the SPI's documented bound of 2.
  */

@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -33,6 +31,8 @@ final class Index
 
     /** After an index-file load: subject entries exist, their sequence lists are not built yet. */
     boolean subjectListsPending;
+    /** Live messages per subject id, from the index file: the lists are sized once when they are built. */
+    int[] pendingLiveCounts;
 
     long msgs;
     long bytes;
@@ -42,12 +42,13 @@ final class Index
 
     BlockWriter writer;
     private final int maxMapped;
-    private final LinkedHashMap<Block, Block> mapped;
+    /** Mapped blocks; each carries the tick of its last use, and the least recent goes first. */
+    private final ArrayList<Block> mapped = new ArrayList<>();
+    private long tick;
 
     Index(final int maxMapped)
     {
         this.maxMapped = maxMapped;
-        mapped = new LinkedHashMap<>(16, 0.75f, true);
     }
 
     // ---------------------------------------------------------------------------------------------- blocks
@@ -98,6 +99,13 @@ final class Index
         return null;
     }
 
+    /** True when {@code seq} is a live message (not removed, not expired away, in a block that exists). */
+    boolean isLive(final long seq)
+    {
+        final Block b = find(seq);
+        return b != null && b.isLive(seq);
+    }
+
     Block blockById(final long id)
     {
         for (final Block b : blocks)
@@ -146,7 +154,7 @@ final class Index
     {
         if (b.mapping != null)
         {
-            mapped.get(b);
+            b.lastUse = ++tick; // a field write per access: eviction, which is rare, finds the oldest
             return;
         }
         try
@@ -158,13 +166,19 @@ final class Index
             throw new CorruptStoreException("cannot map block file " + b.path + ": " + e.getMessage() +
                 "; check that the file exists and is readable, then reopen the store", b.path.toString(), -1, e);
         }
-        mapped.put(b, b);
+        b.lastUse = ++tick;
+        mapped.add(b);
         if (mapped.size() > maxMapped)
         {
-            final Iterator<Block> it = mapped.keySet().iterator();
-            final Block eldest = it.next();
-            it.remove();
-            eldest.unmap();
+            int eldest = 0;
+            for (int i = 1; i < mapped.size(); i++)
+            {
+                if (mapped.get(i).lastUse < mapped.get(eldest).lastUse)
+                {
+                    eldest = i;
+                }
+            }
+            mapped.remove(eldest).unmap();
         }
     }
 
@@ -176,7 +190,7 @@ final class Index
 
     void unmapAll()
     {
-        for (final Block b : mapped.keySet())
+        for (final Block b : mapped)
         {
             b.unmap();
         }
@@ -208,6 +222,18 @@ final class Index
             return;
         }
         subjectListsPending = false;
+        final int[] counts = pendingLiveCounts;
+        pendingLiveCounts = null;
+        if (counts != null)
+        {
+            for (int id = 0; id < counts.length && id < byId.length; id++)
+            {
+                if (byId[id] != null)
+                {
+                    byId[id].reserve(counts[id]);
+                }
+            }
+        }
         for (final Block b : blocks)
         {
             final int[] offsets = b.offsets;
@@ -240,7 +266,7 @@ final class Index
             byId = Arrays.copyOf(byId, Math.max(id + 1, byId.length * 2));
         }
         final SubjectEntry e = new SubjectEntry(subject, utf8 != null ? utf8 : subject.getBytes(StandardCharsets.UTF_8),
-            id, capacity);
+            id, capacity, this);
         byId[id] = e;
         subjects.put(subject, e);
         return e;
@@ -274,6 +300,7 @@ final class Index
 
     void clearSubjects()
     {
+        pendingLiveCounts = null;
         subjects.clear();
         byId = new SubjectEntry[16];
         freeCount = 0;
@@ -287,7 +314,7 @@ final class Index
         {
             byId = Arrays.copyOf(byId, Math.max(id + 1, byId.length * 2));
         }
-        final SubjectEntry e = new SubjectEntry(subject, utf8, id, capacity);
+        final SubjectEntry e = new SubjectEntry(subject, utf8, id, capacity, this);
         byId[id] = e;
         subjects.put(subject, e);
         nextId = Math.max(nextId, id + 1);

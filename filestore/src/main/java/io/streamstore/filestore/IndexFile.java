@@ -231,6 +231,7 @@ final class IndexFile
         }
         in.position(HEADER);
         final SubjectEntry[] subjects = new SubjectEntry[subjectLimit];
+        final int[] liveCounts = new int[subjectLimit];
         for (int id = 0; id < subjectLimit; id++)
         {
             final int length = in.getShort() & 0xFFFF;
@@ -254,7 +255,8 @@ final class IndexFile
             {
                 return -1;
             }
-            subjects[id] = index.restoreSubject(id, new String(utf8, StandardCharsets.UTF_8), utf8, live);
+            subjects[id] = index.restoreSubject(id, new String(utf8, StandardCharsets.UTF_8), utf8, 4);
+            liveCounts[id] = live;
         }
         final ArrayList<long[]> targetLists = new ArrayList<>();
         long totalMsgs = 0;
@@ -341,6 +343,7 @@ final class IndexFile
             }
         }
         index.subjectListsPending = true;
+        index.pendingLiveCounts = liveCounts;
         index.msgs = msgs;
         index.bytes = bytes;
         index.lastSeq = lastSeq;

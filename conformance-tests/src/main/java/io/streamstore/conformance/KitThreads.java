@@ -12,8 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Runs a rule's body on several threads at once and fails on a thread's error, a deadlock or a lost wake-up. */
-final class KitThreads
+/**
+ * Runs a rule's body on several threads at once and fails on a thread's error, a deadlock or a lost wake-up.
+ * Public only so that the reliability suite ({@code io.streamstore.conformance.reliability}) shares it; not an
+ * API for backends.
+ */
+public final class KitThreads
 {
     private KitThreads()
     {
@@ -21,7 +25,7 @@ final class KitThreads
 
     /** A body run by each of several threads. */
     @FunctionalInterface
-    interface Worker
+    public interface Worker
     {
         void run(int index) throws Exception;
     }
@@ -30,7 +34,7 @@ final class KitThreads
      * Runs {@code body} on {@code threads} threads started together; fails on the first exception any of
      * them throws, or when they are not all done within {@code timeout} (a deadlock, or a lost wake-up).
      */
-    static void runConcurrently(final String what, final int threads, final Duration timeout, final Worker body)
+    public static void runConcurrently(final String what, final int threads, final Duration timeout, final Worker body)
     {
         final CountDownLatch start = new CountDownLatch(1);
         final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();

@@ -1,5 +1,6 @@
 package io.streamstore.conformance.reliability;
 
+import io.streamstore.conformance.KitThreads;
 import io.streamstore.spi.CorruptStoreException;
 import io.streamstore.spi.Discard;
 import io.streamstore.spi.LimitExceededException;
@@ -41,7 +42,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -696,7 +696,7 @@ public abstract class DurableStoreReliability
         for (int round = 1; round <= rounds; round++)
         {
             final int rd = round;
-            race("seed-round-" + round, threads, Duration.ofSeconds(120), t ->
+            KitThreads.runConcurrently("seed-round-" + round, threads, Duration.ofSeconds(120), t ->
             {
                 for (int i = t; i < subjects; i += threads)
                 {
@@ -739,7 +739,7 @@ public abstract class DurableStoreReliability
         final List<long[]> purges = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger writersDone = new AtomicInteger();
         final AtomicLong ops = new AtomicLong();
-        race("mixed", writers + 5, Duration.ofSeconds(150), t ->
+        KitThreads.runConcurrently("mixed", writers + 5, Duration.ofSeconds(150), t ->
         {
             final Random r = new Random(seed + t);
             if (t < writers)
@@ -859,7 +859,7 @@ public abstract class DurableStoreReliability
         final AtomicLong calls = new AtomicLong();
         final AtomicInteger workersDone = new AtomicInteger();
         final int workers = 8;
-        race("close-race", workers + 1, Duration.ofSeconds(120), t ->
+        KitThreads.runConcurrently("close-race", workers + 1, Duration.ofSeconds(120), t ->
         {
             if (t == workers)
             {
@@ -960,66 +960,6 @@ public abstract class DurableStoreReliability
         final int index = b.getInt();
         assertEquals("w." + writer, m.subject(), "message " + m.seq() + " has another writer's subject");
         assertArrayEquals(tagged(writer, index), p, "torn or mixed-up payload in message " + m.seq());
-    }
-
-    /** Runs {@code body} on {@code threads} threads at once; fails on any thread's error or a deadlock. */
-    static void race(final String what, final int threads, final Duration timeout, final Body body)
-    {
-        final CountDownLatch go = new CountDownLatch(1);
-        final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        final List<Thread> started = new ArrayList<>();
-        for (int i = 0; i < threads; i++)
-        {
-            final int index = i;
-            final Thread t = new Thread(() ->
-            {
-                try
-                {
-                    go.await();
-                    body.run(index);
-                }
-                catch (final Throwable e)
-                {
-                    errors.add(e);
-                }
-            }, "reliability-" + what + "-" + i);
-            t.setDaemon(true);
-            t.start();
-            started.add(t);
-        }
-        go.countDown();
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        for (final Thread t : started)
-        {
-            try
-            {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-                fail(what + ": interrupted");
-            }
-            if (t.isAlive())
-            {
-                fail(what + ": thread " + t.getName() + " still running after " + timeout + " (deadlock?); its stack: " +
-                    Arrays.toString(t.getStackTrace()));
-            }
-        }
-        if (!errors.isEmpty())
-        {
-            final AssertionError e = new AssertionError(what + ": " + errors.size() + " thread(s) failed; first: " +
-                errors.peek(), errors.peek());
-            errors.forEach(e::addSuppressed);
-            throw e;
-        }
-    }
-
-    /** A body run by each thread of {@link #race}. */
-    @FunctionalInterface
-    interface Body
-    {
-        void run(int index) throws Exception;
     }
 
     // ------------------------------------------------------------------------------------------------ bad input

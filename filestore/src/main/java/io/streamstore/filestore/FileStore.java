@@ -371,14 +371,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 
@@ -538,14 +531,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 
@@ -666,14 +652,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 
@@ -776,14 +755,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 
@@ -1026,14 +998,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 
@@ -1122,14 +1087,7 @@ final class FileStore implements StreamStore
         }
         finally
         {
-            if (ok)
-            {
-                fanout.deliver();
-            }
-            else
-            {
-                fanout.discardPending();
-            }
+            fanout.finish(ok);
         }
     }
 

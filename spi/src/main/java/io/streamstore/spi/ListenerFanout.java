@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>while it holds the lock that orders its changes, it records each change's events
  *       ({@link #appended}, {@link #removed}, {@link #compacted}, {@link #durable});</li>
  *   <li>after releasing that lock, and after the change is durable where the sync policy says so, it
- *       calls {@link #deliver()} (in a {@code finally}, or {@link #discardPending()} if the change failed).</li>
+ *       calls {@link #deliver()} (in a {@code finally}, or {@link #discardPending()} if the change failed;
+ *       {@link #finish(boolean)} does either).</li>
  * </ol>
  * {@code deliver()} runs the calling thread's events once every earlier event, of any thread, has run.
  * A hook that changes the store from inside a hook does not wait: its events run after the current
@@ -164,6 +165,22 @@ public final class ListenerFanout
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Ends a change in a store's {@code finally}: {@link #deliver()} when it took effect (and is durable where
+     * the sync policy says so), else {@link #discardPending()}.
+     */
+    public void finish(final boolean changeTookEffect)
+    {
+        if (changeTookEffect)
+        {
+            deliver();
+        }
+        else
+        {
+            discardPending();
         }
     }
 

@@ -243,6 +243,26 @@ class ListenerFanoutTest
     }
 
     @Test
+    void finishDeliversAChangeThatTookEffectAndDropsOneThatDidNot()
+    {
+        final List<Long> seen = new ArrayList<>();
+        fanout.add(new StoreListener()
+        {
+            @Override
+            public void onAppended(final long seq, final String subject)
+            {
+                seen.add(seq);
+            }
+        });
+        fanout.appended(1, "failed");
+        fanout.finish(false);
+        fanout.appended(2, "ok");
+        fanout.finish(true);
+        fanout.deliver();
+        assertEquals(List.of(2L), seen);
+    }
+
+    @Test
     void anErrorFromAHookPropagatesAndLeavesTheFanoutUsable()
     {
         final List<Long> seen = new ArrayList<>();

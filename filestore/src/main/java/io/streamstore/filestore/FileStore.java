@@ -1178,6 +1178,12 @@ final class FileStore implements StreamStore
         return failure != null;
     }
 
+    /** Under the lock. */
+    boolean isClosed()
+    {
+        return closed;
+    }
+
     private void checkOpen()
     {
         if (closed)
@@ -1238,6 +1244,7 @@ final class FileStore implements StreamStore
             }
             compactor.abandon();
             flusher.awaitIdle();
+            flusher.wakeAll();
             writer.release();
             compactor.release();
             index.unmapAll();

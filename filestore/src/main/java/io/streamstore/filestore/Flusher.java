@@ -1,23 +1,43 @@
 package io.streamstore.filestore;
 
+import io.streamstore.spi.StoreClosedException;
+import io.streamstore.spi.StoreException;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Makes changes durable: group commit for {@code always}, and the shared background thread that runs
  * {@code every(d)} flushes and age expiry.
  *
- * <p>Group commit: a thread that needs its change durable waits while another thread forces; when no
- * force is running it becomes the leader, writes everything buffered under the store lock, and forces
- * outside the lock every file written since the last force (sealed blocks, the write block, and the
- * directory when files were created or deleted). Writers that arrive meanwhile append freely and are
- * covered by the next force, so N concurrent writers share one fsync instead of paying N.
+ * <p>Group commit: a thread that needs its change durable and finds no force running becomes the leader: it
+ * writes everything buffered under the store lock, and forces outside the lock every file written since the
+ * last force (sealed blocks, the write block, and the directory when files were created or deleted).
+ * Writers that arrive meanwhile append freely, park, and are covered by the next force, so N concurrent
+ * writers share one fsync instead of paying N.
+ *
+ * <p>Three choices keep the batches large, which is the whole point:
+ * <ul>
+ * <li>Waking without the lock: a parked writer waits on the volatile durable position, not on a condition
+ * of the store lock, so the writers a force covers return in parallel instead of taking the lock one
+ * after another (a convoy that, on a small machine, took longer than the force).</li>
+ * <li>Handing on: the leader that finishes a force hands leadership to the first writer that arrived during
+ * it, and wakes only that one of the writers the force did not cover.</li>
+ * <li>Gathering: the writers a force released come back with their next change one by one. A leader that
+ * forced as soon as the first of them was back would split them into ever smaller batches, so it first
+ * waits until as many writers wait as the previous force covered, but never longer than the previous force
+ * took (capped at {@link #MAX_GATHER_NANOS}): a writer that stopped writing costs one bounded wait, and a
+ * lone writer never waits, since it alone is the batch.</li>
+ * </ul>
  *
  * <p>A force error is fail-stop and sticky: it is never retried (after a failed fsync the kernel may have
  * dropped the dirty pages, so a retry that succeeds proves nothing), the store refuses every later
@@ -26,21 +46,49 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Flusher
 {
     private static final ScheduledThreadPoolExecutor SCHEDULER = scheduler();
-    /** How long a leader waits, once, for writers queued on the lock before it forces. */
-    private static final long GATHER_NANOS = 50_000;
+    /** The longest a leader waits for the previous batch's writers to come back before it forces. */
+    static final long MAX_GATHER_NANOS = 1_000_000;
+    /** The shortest gathering bound, for forces so quick that waking the writers takes longer. */
+    static final long MIN_GATHER_NANOS = 20_000;
+
+    /** A writer parked until its change is durable, or until it is made the next leader. */
+    private static final class Waiter
+    {
+        final Thread thread = Thread.currentThread();
+        final long token;
+        volatile boolean released;
+        boolean leader;
+
+        Waiter(final long token)
+        {
+            this.token = token;
+        }
+    }
 
     private final FileStore store;
     private final ReentrantLock lock;
-    private final Condition forceDone;
+    /** Signalled when a force or a gathering ends: close, purge and compaction wait on it for idle channels. */
+    private final Condition idle;
+    private final Condition batchGathered;
+    private final ArrayDeque<Waiter> parked = new ArrayDeque<>();
     private boolean forcing;
-    private long durable;
+    private boolean gathering;
+    /** A parked writer was made the next leader and has not taken the lock yet. */
+    private boolean handedOn;
+    /** Threads inside {@link #syncTo} whose change is not yet durable, the leader included. */
+    private int waiting;
+    /** How many waiting threads the previous force covered: the batch the next leader gathers for. */
+    private int lastBatch;
+    private long lastForceNanos = MIN_GATHER_NANOS;
+    private volatile long durable;
     private long durableSeq;
 
     Flusher(final FileStore store, final ReentrantLock lock)
     {
         this.store = store;
         this.lock = lock;
-        this.forceDone = lock.newCondition();
+        this.idle = lock.newCondition();
+        this.batchGathered = lock.newCondition();
     }
 
     private static ScheduledThreadPoolExecutor scheduler()
@@ -72,12 +120,12 @@ final class Flusher
         return durableSeq;
     }
 
-    /** Under the lock: waits until no force runs, so that channels may be closed. */
+    /** Under the lock: waits until no force runs and no leader gathers, so that channels may be closed. */
     void awaitIdle()
     {
-        while (forcing)
+        while (forcing || gathering)
         {
-            forceDone.awaitUninterruptibly();
+            idle.awaitUninterruptibly();
         }
     }
 
@@ -89,39 +137,100 @@ final class Flusher
      */
     void syncTo(final long token)
     {
-        final BlockWriter writer = store.writer();
+        if (durable >= token)
+        {
+            return;
+        }
+        final Waiter self;
         lock.lock();
         try
         {
-            boolean gathered = false;
-            while (true)
+            if (durable >= token)
             {
-                if (durable >= token)
+                return;
+            }
+            store.checkWritable();
+            if (!forcing && !gathering && !handedOn)
+            {
+                waiting++;
+                lead(token);
+                return;
+            }
+            self = new Waiter(token);
+            parked.addLast(self);
+            waiting++;
+            if (gathering && waiting >= lastBatch)
+            {
+                batchGathered.signal();
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        // Only the lock holder releases a parked writer (covered, made leader, or woken by close or failure),
+        // so its state is settled before the writer looks at it.
+        boolean interrupted = false;
+        while (!self.released)
+        {
+            LockSupport.park(this);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (!self.leader && durable >= token)
+        {
+            return; // the releasing thread counted this waiter out
+        }
+        lock.lock();
+        try
+        {
+            if (self.leader)
+            {
+                handedOn = false;
+                lead(token);
+                return;
+            }
+            // released without being covered: the store failed or closed
+            if (durable < token)
+            {
+                checkForcible();
+                throw new StoreException("the file store in " + store.directory() + " released a change before " +
+                    "forcing it; this is a bug, please report it");
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock, counted in {@code waiting}: forces until {@code token} is durable, then hands leadership
+     * on. Leaves {@code waiting} without this thread, also when it throws.
+     */
+    private void lead(final long token)
+    {
+        final BlockWriter writer = store.writer();
+        try
+        {
+            while (durable < token)
+            {
+                checkForcible();
+                if (waiting < lastBatch)
                 {
-                    return;
-                }
-                store.checkWritable();
-                if (forcing)
-                {
-                    forceDone.awaitUninterruptibly();
-                    continue;
-                }
-                if (!gathered && lock.hasQueuedThreads())
-                {
-                    // writers are queued on the lock with changes to add: let them in first, so this
-                    // force covers them too instead of each paying for the next one
-                    gathered = true;
-                    try
+                    gather();
+                    if (durable >= token)
                     {
-                        forceDone.awaitNanos(GATHER_NANOS);
+                        break;
                     }
-                    catch (final InterruptedException e)
-                    {
-                        Thread.currentThread().interrupt();
-                    }
-                    continue;
+                    checkForcible();
                 }
                 forcing = true;
+                final int batch = waiting;
+                final long started = System.nanoTime();
                 final long target;
                 final long targetSeq;
                 final FileChannel channel;
@@ -134,7 +243,7 @@ final class Flusher
                 catch (final IOException e)
                 {
                     forcing = false;
-                    forceDone.signalAll();
+                    idle.signalAll();
                     throw store.fail("write", e);
                 }
                 target = writer.appended;
@@ -178,7 +287,9 @@ final class Flusher
                     lock.lock();
                 }
                 forcing = false;
-                forceDone.signalAll();
+                idle.signalAll();
+                lastBatch = batch;
+                lastForceNanos = System.nanoTime() - started;
                 if (sealed != null)
                 {
                     for (final FileChannel c : sealed)
@@ -200,11 +311,99 @@ final class Flusher
                     durableSeq = targetSeq;
                     store.fanout().durable(targetSeq);
                 }
+                releaseCovered();
             }
         }
         finally
         {
-            lock.unlock();
+            waiting--;
+            handOn();
+        }
+    }
+
+    private void checkForcible()
+    {
+        store.checkWritable();
+        if (store.isClosed())
+        {
+            throw new StoreClosedException("the file store in " + store.directory() + " was closed before the change " +
+                "was forced; reopen it to see whether the change is on disk");
+        }
+    }
+
+    /**
+     * Under the lock: waits until the previous batch's writers are back or the bound passes. Writers arriving
+     * meanwhile park as if a force ran, so that only this leader forces.
+     */
+    private void gather()
+    {
+        gathering = true;
+        try
+        {
+            long remaining = Math.max(MIN_GATHER_NANOS, Math.min(lastForceNanos, MAX_GATHER_NANOS));
+            while (waiting < lastBatch && remaining > 0 && !store.failed())
+            {
+                remaining = batchGathered.awaitNanos(remaining);
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            gathering = false;
+            idle.signalAll();
+        }
+    }
+
+    /** Under the lock: wakes every parked writer whose change is now durable; they return without the lock. */
+    private void releaseCovered()
+    {
+        final long upTo = durable;
+        for (final Iterator<Waiter> it = parked.iterator(); it.hasNext(); )
+        {
+            final Waiter w = it.next();
+            if (w.token <= upTo)
+            {
+                it.remove();
+                waiting--;
+                w.released = true;
+                LockSupport.unpark(w.thread);
+            }
+        }
+    }
+
+    /**
+     * Under the lock, as a leader leaves: the first writer still parked leads the next force, unless another
+     * leader runs already; after a failure every parked writer is woken to see it.
+     */
+    private void handOn()
+    {
+        if (store.failed())
+        {
+            releaseAll();
+            return;
+        }
+        if (!forcing && !gathering && !handedOn && !parked.isEmpty())
+        {
+            handedOn = true;
+            final Waiter next = parked.pollFirst();
+            next.leader = true;
+            next.released = true;
+            LockSupport.unpark(next.thread);
+        }
+    }
+
+    /** Under the lock: wakes every parked writer (close or failure) to re-check the store. */
+    private void releaseAll()
+    {
+        Waiter w;
+        while ((w = parked.pollFirst()) != null)
+        {
+            waiting--;
+            w.released = true;
+            LockSupport.unpark(w.thread);
         }
     }
 
@@ -234,12 +433,15 @@ final class Flusher
             durableSeq = store.lastSeqLocked();
             store.fanout().durable(durableSeq);
         }
+        releaseCovered();
     }
 
     /** Wakes waiters after close or failure so that they re-check. */
     void wakeAll()
     {
-        forceDone.signalAll();
+        idle.signalAll();
+        batchGathered.signalAll();
+        releaseAll();
     }
 
     private static void closeQuietly(final FileChannel c)

@@ -35,6 +35,11 @@ import java.util.concurrent.TimeUnit;
 final class CrashHarness
 {
     private static final String EOF = "\u0000EOF";
+    /** The phases a kill aims at, in turn; null kills at a random moment after the warm-up. */
+    private static final String[] TARGETS = {"append", "remove", "compact", "purge", "sync", null};
+    /** The phases every run of at least {@link #KILLS_FOR_SPREAD} kills must have killed in. */
+    static final List<String> REQUIRED_PHASES = List.of("append", "remove", "compact", "purge");
+    static final int KILLS_FOR_SPREAD = 10;
 
     /** What a run found. */
     record Result(int kills, long ackedChecked, long linesRead, List<Violation> violations, Map<String, Long> phases,
@@ -213,10 +218,10 @@ final class CrashHarness
         reader.start();
 
         final Generation g = new Generation();
-        final boolean killWhileOpening = r.nextInt(10) == 0;
         final int warm = r.nextInt(150);
-        final String[] targets = {"append", "remove", "compact", "purge", "sync", null};
-        final String target = targets[r.nextInt(targets.length)];
+        // Round robin, not random: every phase gets its kills however few the run has.
+        final String target = TARGETS[(int)Math.floorMod(k + seed, (long)TARGETS.length)];
+        final boolean killWhileOpening = target == null && r.nextInt(3) == 0;
         final long started = System.nanoTime();
         boolean killed = false;
         boolean eof = false;

@@ -247,6 +247,14 @@ public abstract class DurableStoreReliability
             r.violations().size() + " violations (seed " + seed + ")");
         assertNoViolations(r.violations(), seed);
         assertTrue(r.kills() >= Math.min(kills, 3), "only " + r.kills() + " of " + kills + " kills ran in time");
+        if (r.kills() >= CrashHarness.KILLS_FOR_SPREAD)
+        {
+            // A harness whose kills all land in one phase proves little about the others.
+            final List<String> missed = CrashHarness.REQUIRED_PHASES.stream()
+                .filter(phase -> r.phases().getOrDefault(phase, 0L) == 0).toList();
+            assertEquals(List.of(), missed, "no kill landed in these phases in " + r.kills() + " kills (phases " +
+                r.phases() + ", seed " + seed + ")");
+        }
         if (r.kills() >= 8)
         {
             // With a few kills every child may die before its first acknowledgement; with eight, not all.

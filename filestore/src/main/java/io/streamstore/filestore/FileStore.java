@@ -304,7 +304,7 @@ final class FileStore implements StreamStore
         try
         {
             final long seq;
-            final long token;
+            final Flusher.Waiter ticket;
             lock.lock();
             try
             {
@@ -356,15 +356,15 @@ final class FileStore implements StreamStore
                 {
                     throw fail("write", e);
                 }
-                token = writer.appended;
+                ticket = always ? flusher.join(writer.appended) : null;
             }
             finally
             {
                 lock.unlock();
             }
-            if (always)
+            if (ticket != null)
             {
-                flusher.syncTo(token);
+                flusher.await(ticket);
             }
             ok = true;
             return seq;
@@ -502,7 +502,7 @@ final class FileStore implements StreamStore
         try
         {
             final boolean removed;
-            final long token;
+            final Flusher.Waiter ticket;
             lock.lock();
             try
             {
@@ -516,15 +516,15 @@ final class FileStore implements StreamStore
                 {
                     throw fail("write", e);
                 }
-                token = writer.appended;
+                ticket = removed && always ? flusher.join(writer.appended) : null;
             }
             finally
             {
                 lock.unlock();
             }
-            if (removed && always)
+            if (ticket != null)
             {
-                flusher.syncTo(token);
+                flusher.await(ticket);
             }
             ok = true;
             return removed;

@@ -52,7 +52,7 @@ final class Flusher
     static final long MIN_GATHER_NANOS = 20_000;
 
     /** A writer parked until its change is durable, or until it is made the next leader. */
-    private static final class Waiter
+    static final class Waiter
     {
         final Thread thread = Thread.currentThread();
         final long token;
@@ -141,69 +141,109 @@ final class Flusher
         {
             return;
         }
-        final Waiter self;
+        final Waiter waiter;
         lock.lock();
         try
         {
-            if (durable >= token)
-            {
-                return;
-            }
-            store.checkWritable();
-            if (!forcing && !gathering && !handedOn)
-            {
-                waiting++;
-                lead(token);
-                return;
-            }
-            self = new Waiter(token);
-            parked.addLast(self);
+            waiter = join(token);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        if (waiter != null)
+        {
+            await(waiter);
+        }
+    }
+
+    /**
+     * Under the lock, right after a change that must be durable before its call returns: forces now when no
+     * other thread is forcing (this thread leads), else parks nothing yet but returns the ticket to
+     * {@link #await} once the lock is released. Joining under the change's own lock spares a second lock
+     * acquisition per change, which on a busy small machine is a second chance to be descheduled.
+     *
+     * @return null when the change is durable on return, else the ticket to await without the lock
+     */
+    Waiter join(final long token)
+    {
+        if (durable >= token)
+        {
+            return null;
+        }
+        store.checkWritable();
+        if (!forcing && !gathering)
+        {
+            // also when a parked writer was just handed the lead: this thread runs already, that one must
+            // first be scheduled
             waiting++;
-            if (gathering && waiting >= lastBatch)
+            lead(token);
+            return null;
+        }
+        final Waiter self = new Waiter(token);
+        parked.addLast(self);
+        waiting++;
+        if (gathering && waiting >= lastBatch)
+        {
+            batchGathered.signal();
+        }
+        return self;
+    }
+
+    /** Without the lock: returns once the ticket's change is durable, leading a force if handed leadership. */
+    void await(final Waiter self)
+    {
+        final long token = self.token;
+        while (true)
+        {
+            // Only the lock holder releases a parked writer (covered, made leader, or woken by close or
+            // failure), so its state is settled before the writer looks at it.
+            boolean interrupted = false;
+            while (!self.released)
             {
-                batchGathered.signal();
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
             }
-        }
-        finally
-        {
-            lock.unlock();
-        }
-        // Only the lock holder releases a parked writer (covered, made leader, or woken by close or failure),
-        // so its state is settled before the writer looks at it.
-        boolean interrupted = false;
-        while (!self.released)
-        {
-            LockSupport.park(this);
-            interrupted |= Thread.interrupted();
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-        if (!self.leader && durable >= token)
-        {
-            return; // the releasing thread counted this waiter out
-        }
-        lock.lock();
-        try
-        {
-            if (self.leader)
+            if (interrupted)
             {
+                Thread.currentThread().interrupt();
+            }
+            if (!self.leader && durable >= token)
+            {
+                return; // the releasing thread counted this waiter out
+            }
+            lock.lock();
+            try
+            {
+                if (!self.leader)
+                {
+                    // released without being covered: the store failed or closed
+                    checkForcible();
+                    throw new StoreException("the file store in " + store.directory() + " released a change " +
+                        "before forcing it; this is a bug, please report it");
+                }
                 handedOn = false;
+                if (durable >= token)
+                {
+                    waiting--;
+                    handOn(); // the writers parked behind this one still need a leader
+                    return;
+                }
+                if (forcing || gathering)
+                {
+                    // a writer that came back first took the lead meanwhile; its force covers this change
+                    self.leader = false;
+                    self.released = false;
+                    parked.addFirst(self);
+                    continue;
+                }
                 lead(token);
                 return;
             }
-            // released without being covered: the store failed or closed
-            if (durable < token)
+            finally
             {
-                checkForcible();
-                throw new StoreException("the file store in " + store.directory() + " released a change before " +
-                    "forcing it; this is a bug, please report it");
+                lock.unlock();
             }
-        }
-        finally
-        {
-            lock.unlock();
         }
     }
 
@@ -311,6 +351,11 @@ final class Flusher
                     durableSeq = targetSeq;
                     store.fanout().durable(targetSeq);
                 }
+                if (durable >= token)
+                {
+                    // wake the next leader first: it has the longest way to go
+                    handOn();
+                }
                 releaseCovered();
             }
         }
@@ -385,13 +430,23 @@ final class Flusher
             releaseAll();
             return;
         }
-        if (!forcing && !gathering && !handedOn && !parked.isEmpty())
+        if (forcing || gathering || handedOn)
         {
-            handedOn = true;
-            final Waiter next = parked.pollFirst();
-            next.leader = true;
-            next.released = true;
-            LockSupport.unpark(next.thread);
+            return;
+        }
+        final long upTo = durable;
+        for (final Iterator<Waiter> it = parked.iterator(); it.hasNext(); )
+        {
+            final Waiter next = it.next();
+            if (next.token > upTo)
+            {
+                it.remove();
+                handedOn = true;
+                next.leader = true;
+                next.released = true;
+                LockSupport.unpark(next.thread);
+                return;
+            }
         }
     }
 

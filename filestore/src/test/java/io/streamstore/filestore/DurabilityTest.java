@@ -159,7 +159,9 @@ class DurabilityTest
             assertEquals(List.of(), errors);
             assertEquals(threads * each, s.state().msgs());
             final long syncs = s.stats().syncs() - syncsBefore;
-            assertTrue(syncs < threads * each, "group commit: " + syncs + " forces for " + threads * each + " appends");
+            // the leader gathers the writers the previous force released, so a force covers most of them
+            assertTrue(syncs <= threads * each / 4, "group commit: " + syncs + " forces for " + threads * each +
+                " appends, expected at most one per 4 appends");
             System.out.println("group commit: " + syncs + " forces for " + threads * each + " appends");
         }
     }

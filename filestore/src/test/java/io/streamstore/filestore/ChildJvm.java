@@ -3,14 +3,14 @@ package io.streamstore.filestore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
-/** Starts {@link ChildMain} in a new JVM: same java binary, class path and module flags as this one. */
+/**
+ * A {@link ChildMain} in a new JVM (started by the kit's {@link io.streamstore.conformance.reliability.ChildJvm},
+ * so with the same java, class path and module flags as this one), with its stdout read into lines.
+ */
 final class ChildJvm
 {
     final Process process;
@@ -43,28 +43,10 @@ final class ChildJvm
 
     static ChildJvm start(final String... args) throws IOException
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> input = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (int i = 0; i < input.size(); i++)
-        {
-            final String a = input.get(i);
-            if (a.startsWith("--add-exports") || a.startsWith("--add-opens") || a.startsWith("--enable-native-access"))
-            {
-                command.add(a);
-                if (!a.contains("=") && i + 1 < input.size())
-                {
-                    command.add(input.get(++i));
-                }
-            }
-        }
-        command.add("-Xmx256m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(ChildMain.class.getName());
-        command.addAll(List.of(args));
+        final List<String> command = io.streamstore.conformance.reliability.ChildJvm.command(ChildMain.class,
+            List.of(args));
         final ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         return new ChildJvm(pb.start());
     }

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
  * life start fast. Kill a child with {@code process.toHandle().destroyForcibly()}: unlike
  * {@code process.destroyForcibly()} it leaves the parent's end of the pipe open, so every line the child
  * flushed before it died can still be read.
+ *
+ * <p>Public so that a backend's own process tests (kill loops, lock probes) start children the same way.
  */
-final class ChildJvm
+public final class ChildJvm
 {
     private static volatile Boolean namespacesWork;
 
@@ -26,7 +28,7 @@ final class ChildJvm
     }
 
     /** The command that runs {@code mainClass} with {@code args} in a JVM like this one. */
-    static List<String> command(final Class<?> mainClass, final List<String> args)
+    public static List<String> command(final Class<?> mainClass, final List<String> args)
     {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -42,13 +44,19 @@ final class ChildJvm
         // A child that LMDB crashes on a corrupt file leaves a crash log; keep those out of the work tree.
         cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "streamstore-child-hs_err_pid%p.log"));
         cmd.add("-Dstreamstore.child=true");
+        final String logging = System.getProperty("java.util.logging.config.file");
+        if (logging != null)
+        {
+            // the parent's logging, so that a child's expected recovery lines stay as quiet as the parent's
+            cmd.add("-Djava.util.logging.config.file=" + logging);
+        }
         cmd.add(mainClass.getName());
         cmd.addAll(args);
         return cmd;
     }
 
     /** The current JVM's --add-exports, --add-opens and --enable-native-access flags, as "flag=value". */
-    static List<String> moduleFlags()
+    public static List<String> moduleFlags()
     {
         final List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
         final List<String> out = new ArrayList<>();
@@ -71,7 +79,7 @@ final class ChildJvm
     }
 
     /** Starts {@code cmd} with stdout piped to the parent, stderr to {@code stderr} and stdin piped. */
-    static Process start(final List<String> cmd, final Path stderr) throws IOException
+    public static Process start(final List<String> cmd, final Path stderr) throws IOException
     {
         final ProcessBuilder pb = new ProcessBuilder(cmd);
         // The class path goes through the environment: a long -cp argument is the same, only harder to read.
@@ -81,7 +89,7 @@ final class ChildJvm
     }
 
     /** The first {@code max} characters of a child's stderr, for a failure message. */
-    static String tail(final Path stderr, final int max)
+    public static String tail(final Path stderr, final int max)
     {
         try
         {
@@ -149,7 +157,7 @@ final class ChildJvm
     }
 
     /** Waits for a child to end, killing it after {@code seconds}; returns its exit code (137 when killed). */
-    static int await(final Process p, final long seconds) throws InterruptedException
+    public static int await(final Process p, final long seconds) throws InterruptedException
     {
         if (!p.waitFor(seconds, TimeUnit.SECONDS))
         {

@@ -229,43 +229,7 @@ final class SnapshotStore implements StreamStore
 
     private StoredMessage wrap(final ReferenceModel.Msg m)
     {
-        if (m == null)
-        {
-            return null;
-        }
-        final long ts = timestamps.get(m.seq());
-        return new StoredMessage()
-        {
-            @Override
-            public long seq()
-            {
-                return m.seq();
-            }
-
-            @Override
-            public String subject()
-            {
-                return m.subject();
-            }
-
-            @Override
-            public byte[] headers()
-            {
-                return m.headers();
-            }
-
-            @Override
-            public byte[] payload()
-            {
-                return m.payload();
-            }
-
-            @Override
-            public long timestamp()
-            {
-                return ts;
-            }
-        };
+        return m == null ? null : TestMessage.of(m, timestamps.get(m.seq()));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.streamstore.conformance.broken;
 
+import io.streamstore.conformance.TestMessage;
 import io.streamstore.spi.Arguments;
 import io.streamstore.spi.RemovalReason;
 import io.streamstore.spi.StoreListener;
@@ -23,43 +24,7 @@ final class SeqReuseStore extends ForwardingStore
 
     private StoredMessage outward(final StoredMessage m)
     {
-        if (m == null)
-        {
-            return null;
-        }
-        final long seq = m.seq() - offset;
-        return new StoredMessage()
-        {
-            @Override
-            public long seq()
-            {
-                return seq;
-            }
-
-            @Override
-            public String subject()
-            {
-                return m.subject();
-            }
-
-            @Override
-            public byte[] headers()
-            {
-                return m.headers();
-            }
-
-            @Override
-            public byte[] payload()
-            {
-                return m.payload();
-            }
-
-            @Override
-            public long timestamp()
-            {
-                return m.timestamp();
-            }
-        };
+        return m == null ? null : new TestMessage(m.seq() - offset, m.subject(), m.headers(), m.payload(), m.timestamp());
     }
 
     private long inward(final long seq)

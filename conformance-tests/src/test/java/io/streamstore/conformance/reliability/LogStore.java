@@ -2,6 +2,7 @@ package io.streamstore.conformance.reliability;
 
 import io.streamstore.conformance.ModelAccess;
 import io.streamstore.conformance.ReferenceModel;
+import io.streamstore.conformance.TestMessage;
 import io.streamstore.spi.Arguments;
 import io.streamstore.spi.CompactionResult;
 import io.streamstore.spi.CorruptStoreException;
@@ -825,42 +826,6 @@ final class LogStore implements StreamStore
 
     private StoredMessage wrap(final ReferenceModel.Msg m)
     {
-        if (m == null)
-        {
-            return null;
-        }
-        final long ts = timestamps.getOrDefault(m.seq(), 0L);
-        return new StoredMessage()
-        {
-            @Override
-            public long seq()
-            {
-                return m.seq();
-            }
-
-            @Override
-            public String subject()
-            {
-                return m.subject();
-            }
-
-            @Override
-            public byte[] headers()
-            {
-                return m.headers();
-            }
-
-            @Override
-            public byte[] payload()
-            {
-                return m.payload();
-            }
-
-            @Override
-            public long timestamp()
-            {
-                return ts;
-            }
-        };
+        return m == null ? null : TestMessage.of(m, timestamps.getOrDefault(m.seq(), 0L));
     }
 }

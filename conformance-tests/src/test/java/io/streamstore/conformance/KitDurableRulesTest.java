@@ -1,6 +1,7 @@
 package io.streamstore.conformance;
 
 import io.streamstore.conformance.broken.KitRunner;
+import io.streamstore.conformance.reliability.LogStoreKit;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,25 +12,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedClass;
 
 /**
- * Runs the kit against {@link SnapshotStore}, a simple durable store, so that the rules a memory store
+ * Runs the kit against {@link io.streamstore.conformance.reliability.LogStore}, the kit's own durable store, so
+ * that the rules a memory store
  * skips (durability and reopen, model-based with reopen, bounded space, null directory) are known to be
  * consistent before real durable backends rely on them.
  */
 class KitDurableRulesTest
 {
     @Test
-    void durableRulesPassAgainstASimpleDurableStore()
+    void durableRulesPassAgainstTheKitsLogStore()
     {
-        // The areas with rules a memory store skips; the model behind SnapshotStore is too slow for the seed scenario.
-        final List<Class<?>> enclosing = List.of(SnapshotStoreKit.class);
-        final KitRunner.KitRun run = KitRunner.run(SnapshotStoreKit.class, List.of(
+        // The areas with rules a memory store skips; the model behind LogStore is too slow for the seed scenario.
+        final List<Class<?>> enclosing = List.of(LogStoreKit.class);
+        final KitRunner.KitRun run = KitRunner.run(LogStoreKit.class, List.of(
             selectNestedClass(enclosing, StreamStoreConformance.Durability.class),
             selectNestedClass(enclosing, StreamStoreConformance.ModelBased.class),
             selectNestedClass(enclosing, StreamStoreConformance.Compaction.class),
             selectNestedClass(enclosing, StreamStoreConformance.BadInput.class),
             selectNestedClass(enclosing, StreamStoreConformance.ClosedStore.class),
             selectNestedClass(enclosing, StreamStoreConformance.Listeners.class)));
-        assertEquals(Set.of(), run.failedRules(), () -> "the snapshot store failed: " + run.summary());
+        assertEquals(Set.of(), run.failedRules(), () -> "the log store failed: " + run.summary());
         assertEquals(Set.of("lst_15_storeThatIsNotDurableNeverCallsOnDurable"), run.skipped,
             "a durable store skips only the rule for stores that are not durable");
         assertEquals(20, run.passed.stream().filter(n -> n.startsWith("dur_")).count(), "dur_* passed: " + run.passed);

@@ -50,8 +50,9 @@ import java.util.zip.CRC32C;
 /**
  * A small durable store for the kit's own reliability tests: the {@link ReferenceModel} in memory, and every
  * change appended to one log file as a CRC32C-framed record, forced per the sync policy. Compaction rewrites
- * the live messages to {@code log.compact}, forces it and renames it over {@code log}. Limits other than those
- * the model keeps and {@code maxAge} are not supported.
+ * the live messages to {@code log.compact}, forces it and renames it over {@code log}. The model keeps the
+ * limits; {@code maxAge} is kept by a sweep every 50 ms and before each call, which logs a removal per
+ * expired message (unforced: after a crash the same messages expire again).
  *
  * <table>
  *   <caption>log file</caption>
@@ -115,6 +116,7 @@ final class LogStore implements StreamStore
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private FileChannel channel;
     private ScheduledFuture<?> flusher;
+    private ScheduledFuture<?> sweep;
     private RecoveryReport report = RecoveryReport.CLEAN;
     private boolean closed;
     private StoreException failed;
@@ -174,6 +176,10 @@ final class LogStore implements StreamStore
             {
                 final long ms = Math.max(1, config.sync().interval().toMillis());
                 flusher = FLUSHER.scheduleWithFixedDelay(this::flush, ms, ms, TimeUnit.MILLISECONDS);
+            }
+            if (!config.maxAge().isZero())
+            {
+                sweep = FLUSHER.scheduleWithFixedDelay(this::sweep, 50, 50, TimeUnit.MILLISECONDS);
             }
         }
         catch (final IOException | RuntimeException e)
@@ -490,6 +496,48 @@ final class LogStore implements StreamStore
         {
             throw new StoreClosedException("store " + dir + " is closed");
         }
+        expire();
+    }
+
+    private void sweep()
+    {
+        try
+        {
+            synchronized (this)
+            {
+                if (!closed)
+                {
+                    expire();
+                }
+            }
+        }
+        finally
+        {
+            fanout.deliver();
+        }
+    }
+
+    /** Under the monitor: removes what is older than maxAge, oldest first; a failed store expires nothing. */
+    private void expire()
+    {
+        if (config.maxAge().isZero() || failed != null)
+        {
+            return;
+        }
+        final java.time.Instant now = java.time.Instant.now();
+        final long cutoff = now.getEpochSecond() * 1_000_000_000L + now.getNano() - config.maxAge().toNanos();
+        for (final ReferenceModel.Msg m : new ArrayList<>(model.messages().values()))
+        {
+            if (timestamps.getOrDefault(m.seq(), Long.MAX_VALUE) > cutoff)
+            {
+                break;
+            }
+            write(control(DEL, m.seq()), false);
+            model.remove(m.seq());
+            timestamps.remove(m.seq());
+            tombstones++;
+            fanout.removed(m.seq(), m.subject(), RemovalReason.LIMIT_AGE);
+        }
     }
 
     private boolean always()
@@ -724,6 +772,10 @@ final class LogStore implements StreamStore
         if (flusher != null)
         {
             flusher.cancel(false);
+        }
+        if (sweep != null)
+        {
+            sweep.cancel(false);
         }
         try
         {

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SyncWorkload implements Workload
 {
     static final long DEFAULT_MESSAGES = 2_000;
+    /** Key of the N-writer run's rate over the 1-writer run's, in {@link RunResult#extra}. */
+    static final String SPEEDUP = "speedupOverOneWriter";
+    static final String APPENDS_PER_SYNC = "appendsPerSync";
 
     @Override
     public String name()
@@ -42,10 +45,17 @@ final class SyncWorkload implements Workload
     public List<RunResult> run(final Backend backend, final BenchSettings s) throws Exception
     {
         final List<RunResult> results = new ArrayList<>();
-        results.add(run(backend, s, 1));
+        final RunResult one = run(backend, s, 1);
+        results.add(one);
         if (s.threads() > 1)
         {
-            results.add(run(backend, s, s.threads()));
+            final RunResult many = run(backend, s, s.threads());
+            results.add(many);
+            if (one.ran() && many.ran() && one.seconds > 0 && many.seconds > 0)
+            {
+                // measured in the same run, one right after the other: the ratio the group commit goal is about
+                many.extra.put(SPEEDUP, (many.ops / many.seconds) / (one.ops / one.seconds));
+            }
         }
         return results;
     }
@@ -119,7 +129,7 @@ final class SyncWorkload implements Workload
                 r.bytesOnDisk = after.bytesOnDisk();
                 final long syncs = after.syncs() - before.syncs();
                 r.extra.put("syncs", syncs);
-                r.extra.put("appendsPerSync", syncs > 0 ? (double)r.ops / syncs : null);
+                r.extra.put(APPENDS_PER_SYNC, syncs > 0 ? (double)r.ops / syncs : null);
             }
             finally
             {

@@ -6,11 +6,14 @@ import java.util.Map;
 /**
  * Judges runs against the project's goals: the loop stays flat (the last tenth of its iterations at least
  * {@link #FLATNESS_GOAL} of the first tenth's pace), its write amplification stays within the backend's
- * documented constant, and nothing fails.
+ * documented constant, nothing fails, and a store that forces shares its forces among concurrent durable
+ * writers (the N-writer sync rate at least {@link #GROUP_COMMIT_GOAL} times the 1-writer rate).
  */
 final class Verdicts
 {
     static final double FLATNESS_GOAL = 0.90;
+    /** Group commit: N concurrent writers under {@code always} at least this many times one writer's rate. */
+    static final double GROUP_COMMIT_GOAL = 8.0;
     static final double DEFAULT_WRITE_AMPLIFICATION_LIMIT = 2.0;
 
     /**
@@ -73,6 +76,14 @@ final class Verdicts
             r.verdicts.add(new RunResult.Verdict("write amplification", wa <= limit, String.format(Locale.ROOT,
                 "%.2f bytes written per appended byte; goal <= %s (the backend's documented constant)",
                 wa, Format.decimal(limit))));
+        }
+        if ("sync".equals(r.workload) && r.extra.get(SyncWorkload.SPEEDUP) instanceof Double speedup &&
+            r.extra.get(SyncWorkload.APPENDS_PER_SYNC) instanceof Double perSync)
+        {
+            // only for stores that force (a memory store has no syncs to share)
+            r.verdicts.add(new RunResult.Verdict("group commit", speedup >= GROUP_COMMIT_GOAL, String.format(Locale.ROOT,
+                "%s at %.1f x the 1-writer rate, %.1f appends per force; goal >= %s x",
+                r.variant, speedup, perSync, Format.decimal(GROUP_COMMIT_GOAL))));
         }
         if (r.errors > 0 || "seed".equals(r.workload))
         {

@@ -109,4 +109,47 @@ class VerdictsTest
         assertTrue(r.verdicts.isEmpty());
         assertEquals("", ResultFiles.verdict(r));
     }
+
+    private static RunResult sixteenWriters(final double speedup, final Double appendsPerSync)
+    {
+        final RunResult r = new RunResult("sync", "file", "16 writers");
+        r.ops = 4000;
+        r.seconds = 0.5;
+        r.extra.put(SyncWorkload.SPEEDUP, speedup);
+        r.extra.put(SyncWorkload.APPENDS_PER_SYNC, appendsPerSync);
+        return r;
+    }
+
+    @Test
+    void sixteenDurableWritersAtEightTimesOneWriterPassGroupCommit()
+    {
+        final RunResult r = sixteenWriters(8.4, 14.2);
+
+        Verdicts.judge(r, Map.of());
+
+        assertEquals("group commit", r.verdicts.get(0).check());
+        assertTrue(r.verdicts.get(0).pass(), r.verdicts.toString());
+    }
+
+    @Test
+    void sixteenDurableWritersBelowEightTimesOneWriterFailGroupCommit()
+    {
+        final RunResult r = sixteenWriters(4.5, 4.6);
+
+        Verdicts.judge(r, Map.of());
+
+        assertEquals("group commit", r.verdicts.get(0).check());
+        assertFalse(r.verdicts.get(0).pass());
+        assertEquals("FAIL", ResultFiles.verdict(r));
+    }
+
+    @Test
+    void aStoreThatNeverForcesGetsNoGroupCommitVerdict()
+    {
+        final RunResult r = sixteenWriters(1.3, null);
+
+        Verdicts.judge(r, Map.of());
+
+        assertTrue(r.verdicts.isEmpty(), r.verdicts.toString());
+    }
 }

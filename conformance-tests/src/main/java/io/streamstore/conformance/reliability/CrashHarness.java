@@ -219,8 +219,10 @@ final class CrashHarness
 
         final Generation g = new Generation();
         final int warm = r.nextInt(150);
-        // Round robin, not random: every phase gets its kills however few the run has.
-        final String target = TARGETS[(int)Math.floorMod(k + seed, (long)TARGETS.length)];
+        // A required phase no kill has hit yet first (a kill that missed its phase tries again), then round
+        // robin, not random: every phase gets its kills however few the run has.
+        final String target = REQUIRED_PHASES.stream().filter(ph -> !phases.containsKey(ph)).findFirst()
+            .orElse(TARGETS[(int)Math.floorMod(k + seed, (long)TARGETS.length)]);
         final boolean killWhileOpening = target == null && r.nextInt(3) == 0;
         final long started = System.nanoTime();
         boolean killed = false;

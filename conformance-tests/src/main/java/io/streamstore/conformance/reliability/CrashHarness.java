@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,9 +36,9 @@ import java.util.concurrent.TimeUnit;
 final class CrashHarness
 {
     private static final String EOF = "\u0000EOF";
-    /** The phases a kill aims at, in turn; null kills at a random moment after the warm-up. */
-    private static final String[] TARGETS = {"append", "remove", "compact", "purge", "sync", null};
-    /** The phases every run of at least {@link #KILLS_FOR_SPREAD} kills must have killed in. */
+    /** The operations a kill aims at, in turn (with the backend's I/O steps); null: a random moment. */
+    private static final List<String> TARGETS = Arrays.asList("append", "remove", "compact", "purge", "sync", null);
+    /** The phases every run of at least {@link #KILLS_FOR_SPREAD} kills must have killed in, for any backend. */
     static final List<String> REQUIRED_PHASES = List.of("append", "remove", "compact", "purge");
     static final int KILLS_FOR_SPREAD = 10;
 
@@ -55,11 +56,15 @@ final class CrashHarness
     private final Map<String, String> options;
     private final long seed;
     private final StreamConfig config;
+    /** What a run must have killed in: operations, and I/O steps ({@code op/io}) where the backend shows them. */
+    private final List<String> required;
+    private final List<String> targets;
 
     private final TreeSet<Long> present = new TreeSet<>();
     private long baseLast;
     private final List<Violation> violations = new ArrayList<>();
     private final Map<String, Long> phases = new TreeMap<>();
+    private final Map<String, Integer> aimedAt = new TreeMap<>();
     private long ackedChecked;
     private long linesRead;
     private long foreignLines;
@@ -68,6 +73,21 @@ final class CrashHarness
     CrashHarness(final StreamStoreProvider provider, final String spec, final Path work, final SyncPolicy policy,
         final Map<String, String> options, final long seed)
     {
+        this(provider, spec, work, policy, options, seed, REQUIRED_PHASES);
+    }
+
+    /**
+     * @param required the phases a run of {@link #KILLS_FOR_SPREAD} or more kills must have killed in; an entry
+     *                 {@code op/io} (such as {@code append/create}, a block roll) is an I/O step, aimed at by
+     *                 pausing the child before that call, which needs a {@link FaultInjectable} provider
+     */
+    CrashHarness(final StreamStoreProvider provider, final String spec, final Path work, final SyncPolicy policy,
+        final Map<String, String> options, final long seed, final List<String> required)
+    {
+        this.required = List.copyOf(required);
+        final List<String> t = new ArrayList<>(TARGETS);
+        required.stream().filter(CrashHarness::isIoStep).forEach(t::add);
+        this.targets = t;
         this.provider = provider;
         this.spec = spec;
         this.work = work;
@@ -177,6 +197,7 @@ final class CrashHarness
                 {
                     // compaction returned: it changes nothing a read shows
                 }
+                case "I" -> phase = f[1]; // paused before an I/O call, inside the operation in flight
                 default ->
                 {
                     // Not the worker's: a JVM message on stdout. Skipped, counted.
@@ -207,10 +228,17 @@ final class CrashHarness
     private void generation(final int k) throws Exception
     {
         final Random r = new Random(Workload.mix(seed, k));
+        // A required phase no kill has hit yet first (a kill that missed its phase tries again, once), then
+        // round robin, not random: every phase gets its kills however few the run has.
+        final String target = required.stream()
+            .filter(ph -> !phases.containsKey(ph) && aimedAt.getOrDefault(ph, 0) < 2).findFirst()
+            .orElse(targets.get((int)Math.floorMod(k + seed, (long)targets.size())));
+        aimedAt.merge(target == null ? "" : target, 1, Integer::sum);
+        final String pauseAt = isIoStep(target) ? target + ":" + r.nextInt(2) : "-";
         final Path stderr = work.resolve("child-" + k + ".err");
         final Process p = ChildJvm.start(ChildJvm.command(CrashWorker.class, List.of(spec, dir.toString(),
             Long.toString(Workload.mix(seed, 1_000_000L + k)), Workload.policyName(policy),
-            Workload.encodeOptions(options), "10000000", Long.toString(seed))), stderr);
+            Workload.encodeOptions(options), "10000000", Long.toString(seed), pauseAt)), stderr);
         p.getOutputStream().close();
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final Thread reader = new Thread(() -> readLines(p.getInputStream(), lines), "crash-reader-" + k);
@@ -219,10 +247,6 @@ final class CrashHarness
 
         final Generation g = new Generation();
         final int warm = r.nextInt(150);
-        // A required phase no kill has hit yet first (a kill that missed its phase tries again), then round
-        // robin, not random: every phase gets its kills however few the run has.
-        final String target = REQUIRED_PHASES.stream().filter(ph -> !phases.containsKey(ph)).findFirst()
-            .orElse(TARGETS[(int)Math.floorMod(k + seed, (long)TARGETS.length)]);
         final boolean killWhileOpening = target == null && r.nextInt(3) == 0;
         final long started = System.nanoTime();
         boolean killed = false;
@@ -268,8 +292,9 @@ final class CrashHarness
             }
             seen++;
             final boolean onTarget = target == null || line.startsWith("S ") && target.equals(g.phase);
+            final boolean paused = line.startsWith("I "); // the child waits for this kill
             final boolean overdue = openedAt != 0 && System.nanoTime() - openedAt > TimeUnit.SECONDS.toNanos(3);
-            if (openedAt != 0 && (seen >= warm && onTarget || overdue))
+            if (paused || openedAt != 0 && (seen >= warm && onTarget || overdue))
             {
                 phases.merge(g.phase, 1L, Long::sum);
                 kill(p);
@@ -302,6 +327,11 @@ final class CrashHarness
         }
         check(g, k);
         Files.deleteIfExists(stderr);
+    }
+
+    static boolean isIoStep(final String phase)
+    {
+        return phase != null && phase.indexOf('/') > 0;
     }
 
     private static void kill(final Process p)

@@ -2,6 +2,7 @@ package io.streamstore.conformance.reliability;
 
 import io.streamstore.spi.StoreListener;
 import io.streamstore.spi.StoredMessage;
+import io.streamstore.spi.StreamConfig;
 import io.streamstore.spi.StreamStore;
 import io.streamstore.spi.StreamStoreProvider;
 import io.streamstore.spi.Subjects;
@@ -33,11 +34,16 @@ import java.util.Random;
  *   <tr><td>{@code Y}</td><td>sync returned: every change printed before it is durable</td></tr>
  *   <tr><td>{@code D <upToSeq>}</td><td>onDurable: every append up to upToSeq is durable</td></tr>
  *   <tr><td>{@code E <text>}</td><td>the workload broke a rule it can see itself (then exit 3)</td></tr>
+ *   <tr><td>{@code I <op>/<io> <file>}</td><td>paused before that I/O call, waiting to be killed</td></tr>
  * </table>
  *
  * <p>Arguments: provider spec ({@code name:x} or {@code class:y}), directory, seed, sync policy
- * ({@code always}, {@code never}, {@code every:<ms>}), backend options ({@code -;k=v;…}), most operations, and the
- * data seed that payloads derive from.
+ * ({@code always}, {@code never}, {@code every:<ms>}), backend options ({@code -;k=v;…}), most operations, the
+ * data seed that payloads derive from, and an I/O step to pause at ({@code -} for none, else
+ * {@code <op>/<io>:<skip>}, such as {@code append/create:1}: the second {@code create} call made while an
+ * append runs, a block roll in a store that rolls files). Pausing needs a provider that implements
+ * {@link FaultInjectable}: its I/O seam shows the worker each call, and the pause makes the parent's kill land
+ * exactly before that call, in a real process.
  */
 public final class CrashWorker
 {
@@ -47,8 +53,22 @@ public final class CrashWorker
     {
     }
 
+    /** The operation the workload runs now ({@code open} until the first), for naming I/O steps. */
+    private static volatile String currentOp = "open";
+
     static synchronized void line(final String s)
     {
+        if (s.startsWith("S "))
+        {
+            currentOp = switch (s.charAt(2))
+            {
+                case 'a' -> "append";
+                case 'r' -> "remove";
+                case 'c' -> "compact";
+                case 'p' -> "purge";
+                default -> "sync";
+            };
+        }
         try
         {
             OUT.write((s + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -58,6 +78,41 @@ public final class CrashWorker
             // The parent is gone; nothing to report to.
             Runtime.getRuntime().halt(4);
         }
+    }
+
+    /** An observer that, at the chosen I/O step, reports it and stops the calling thread until the kill. */
+    private static IoFaults.Observer pauser(final String pauseAt)
+    {
+        final int colon = pauseAt.lastIndexOf(':');
+        final String step = pauseAt.substring(0, colon);
+        final long[] skip = {Long.parseLong(pauseAt.substring(colon + 1))};
+        return (operation, file) ->
+        {
+            final String here = currentOp + "/" + operation;
+            if (!here.equals(step))
+            {
+                return;
+            }
+            synchronized (skip)
+            {
+                if (skip[0]-- != 0)
+                {
+                    return;
+                }
+            }
+            line("I " + here + " " + file);
+            while (true)
+            {
+                try
+                {
+                    Thread.sleep(60_000);
+                }
+                catch (final InterruptedException e)
+                {
+                    // the kill is what ends this
+                }
+            }
+        };
     }
 
     public static void main(final String[] args) throws Exception
@@ -70,7 +125,10 @@ public final class CrashWorker
         final Random random = new Random(seed);
         final long dataSeed = Long.parseLong(args[6]);
 
-        final StreamStore store = provider.open(dir, Workload.config("crash", policy, Workload.decodeOptions(args[4])));
+        final StreamConfig config = Workload.config("crash", policy, Workload.decodeOptions(args[4]));
+        final String pauseAt = args.length > 7 ? args[7] : "-";
+        final StreamStore store = pauseAt.equals("-") || !(provider instanceof FaultInjectable injectable) ?
+            provider.open(dir, config) : injectable.openWithFaults(dir, config, IoFaults.observing(pauser(pauseAt)));
         final List<Long> live = new ArrayList<>();
         for (StoredMessage m = store.loadNext(Subjects.ALL, 1); m != null; m = store.loadNext(Subjects.ALL, m.seq() + 1))
         {

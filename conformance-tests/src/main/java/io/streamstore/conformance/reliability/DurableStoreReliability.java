@@ -136,6 +136,18 @@ public abstract class DurableStoreReliability
         return "class:" + p.getClass().getName();
     }
 
+    /**
+     * The phases each crash test (of 10 kills or more) must have killed the child in: by default the
+     * operations append, remove, compact and purge. A backend whose provider implements {@link FaultInjectable}
+     * may add I/O steps as {@code <op>/<io>}, where {@code io} is an operation name its seam passes to
+     * {@link IoFaults#beforeIo} (such as {@code append/create}: a file created during an append, a block roll);
+     * the child pauses before that call and is killed there, so the crash lands exactly at that step.
+     */
+    protected List<String> crashPhases()
+    {
+        return CrashHarness.REQUIRED_PHASES;
+    }
+
     /** Kills of the crash checks, over all three sync policies; {@code -Dstreamstore.crash.kills}, default 45. */
     protected int crashKills()
     {
@@ -229,7 +241,7 @@ public abstract class DurableStoreReliability
         final long seed = seed(info);
         final String policyName = Workload.policyName(policy).replace(':', '-');
         final CrashHarness.Result r = new CrashHarness(provider(), childProviderSpec(), tmp, policy, backendOptions(),
-            seed).run(kills, longProperty("streamstore.crash.seconds", 240));
+            seed, crashPhases()).run(kills, longProperty("streamstore.crash.seconds", 240));
         final String suite = "crash";
         final String backend = figuresName();
         Figures.add(suite, backend, "kills", r.kills());
@@ -250,7 +262,7 @@ public abstract class DurableStoreReliability
         if (r.kills() >= CrashHarness.KILLS_FOR_SPREAD)
         {
             // A harness whose kills all land in one phase proves little about the others.
-            final List<String> missed = CrashHarness.REQUIRED_PHASES.stream()
+            final List<String> missed = crashPhases().stream()
                 .filter(phase -> r.phases().getOrDefault(phase, 0L) == 0).toList();
             assertEquals(List.of(), missed, "no kill landed in these phases in " + r.kills() + " kills (phases " +
                 r.phases() + ", seed " + seed + ")");

@@ -25,9 +25,21 @@ public final class IoFaults
         }
     }
 
+    /** Sees each write and force call before it runs; may block it (the crash worker pauses there to be killed). */
+    @FunctionalInterface
+    public interface Observer
+    {
+        /**
+         * @param operation what the call does, as passed to {@link #beforeIo}
+         * @param file      the file it acts on
+         */
+        void beforeIo(String operation, Path file);
+    }
+
     private final long failAt;
     private final boolean persistent;
     private final Kind kind;
+    private final Observer observer;
     private final AtomicLong calls = new AtomicLong();
     private volatile String firedAt;
 
@@ -38,9 +50,21 @@ public final class IoFaults
      */
     public IoFaults(final long failAt, final boolean persistent, final Kind kind)
     {
+        this(failAt, persistent, kind, null);
+    }
+
+    private IoFaults(final long failAt, final boolean persistent, final Kind kind, final Observer observer)
+    {
         this.failAt = failAt;
         this.persistent = persistent;
         this.kind = kind;
+        this.observer = observer;
+    }
+
+    /** Faults that never fire and show every call to {@code observer} first: the crash worker's I/O-step probe. */
+    public static IoFaults observing(final Observer observer)
+    {
+        return new IoFaults(Long.MAX_VALUE, false, Kind.IO_ERROR, observer);
     }
 
     /**
@@ -52,6 +76,10 @@ public final class IoFaults
      */
     public void beforeIo(final String operation, final Path file) throws IOException
     {
+        if (observer != null)
+        {
+            observer.beforeIo(operation, file);
+        }
         final long n = calls.incrementAndGet();
         if (n == failAt || persistent && n > failAt)
         {

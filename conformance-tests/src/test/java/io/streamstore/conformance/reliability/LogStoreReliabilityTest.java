@@ -2,6 +2,8 @@ package io.streamstore.conformance.reliability;
 
 import io.streamstore.spi.StreamStoreProvider;
 
+import java.util.List;
+
 /**
  * The reliability suite against the kit's own durable log store: every check runs except the read-only
  * directory one when run as root. It takes 90 kills by default (as many as the file and LMDB stores together)
@@ -13,6 +15,13 @@ class LogStoreReliabilityTest extends DurableStoreReliability
     protected int crashKills()
     {
         return (int)longProperty("streamstore.crash.kills", 90);
+    }
+
+    @Override
+    protected List<String> crashPhases()
+    {
+        // and the rename that swaps the compacted log in, reached through the store's I/O seam
+        return List.of("append", "remove", "compact", "purge", "compact/rename");
     }
 
     @Override

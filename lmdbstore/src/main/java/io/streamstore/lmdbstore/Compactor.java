@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,6 +37,7 @@ import java.nio.file.StandardOpenOption;
 final class Compactor
 {
     private static final System.Logger LOG = System.getLogger(Compactor.class.getName());
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     /** A written copy: its size, and the bytes the stamping commits wrote (measured where possible). */
     record Copy(long size, long stampBytes)
@@ -105,11 +107,12 @@ final class Compactor
         }
         catch (final IOException e)
         {
-            if (!directory)
+            // a POSIX fsync of the directory that fails leaves the rename, and every commit after it, undurable
+            if (!directory || POSIX)
             {
                 throw e;
             }
-            // some file systems refuse to open a directory for force; the rename is then as durable as they allow
+            // Windows cannot open a directory as a channel; NTFS journals the rename itself
             LOG.log(System.Logger.Level.DEBUG, "could not force directory " + path, e);
         }
     }

@@ -163,6 +163,7 @@ final class LmdbStore implements StreamStore
     private final ReentrantLock lock = new ReentrantLock(true);
     private final ListenerFanout fanout = new ListenerFanout();
     private final RedoLog redo = new RedoLog();
+    private final MetaPageUndo metaPageUndo = new MetaPageUndo();
     private final RecordCodec codec;
     private final List<Event> events = new ArrayList<>();
     private final HashMap<String, SubjectInfo> subjects = new HashMap<>();
@@ -1153,11 +1154,11 @@ final class LmdbStore implements StreamStore
             {
                 reopenAfterCompactionFailure(e);
             }
-            throw new StoreException("compaction of " + dataFile + " failed; the store is unchanged: " + e, e);
+            throw fail(compactionFailure(e));
         }
         catch (final LmdbException e)
         {
-            throw new StoreException("compaction of " + dataFile + " failed; the store is unchanged: " + e, e);
+            throw fail(compactionFailure(e));
         }
         try
         {
@@ -1173,6 +1174,24 @@ final class LmdbStore implements StreamStore
         final CompactionResult result = new CompactionResult(1, Math.max(0, before - after), after);
         fanout.compacted(result);
         return result;
+    }
+
+    /**
+     * Fail-stop like any other failed write: the disk that refused the copy (or the directory force after the swap,
+     * without which later commits may not survive a power cut) is suspect for the next commit too.
+     */
+    private StoreException compactionFailure(final Exception e)
+    {
+        final String message = "compaction of " + dataFile + " failed (" + e + "); it holds the same messages, but " +
+            "the store accepts no more changes: " + (noSpace(e) ? "free space, then " : "") + "close and reopen it";
+        return noSpace(e) ? new StoreFullException(message, e) : new StoreException(message, e);
+    }
+
+    /** ENOSPC from the system call itself (LMDB passes {@code pwrite}'s errno on), whatever space is left now. */
+    private static boolean noSpace(final Exception e)
+    {
+        final String message = String.valueOf(e.getMessage());
+        return message.contains("ENOSPC") || message.contains("No space left on device");
     }
 
     private void reopenAfterCompactionFailure(final IOException cause)
@@ -1814,9 +1833,18 @@ final class LmdbStore implements StreamStore
                 final Txn<DirectBuffer> t = txn;
                 txn = null;
                 dirty = false;
+                metaPageUndo.save(mapAddress, pageSize, t.getId());
                 try
                 {
                     t.commit();
+                }
+                catch (final LmdbException e)
+                {
+                    if (!(e instanceof Env.MapFullException))
+                    {
+                        bytesWritten += metaPageUndo.restore(dataFile);
+                    }
+                    throw e;
                 }
                 finally
                 {
@@ -1907,7 +1935,7 @@ final class LmdbStore implements StreamStore
                 " (its pages point at memory they should not): the file is damaged: restore it from a replica or " +
                 "backup; changes not yet durable are lost", dataFile.toString(), -1, e);
         }
-        if (usable < 2 * COMMIT_BYTES)
+        if (usable < 2 * COMMIT_BYTES || noSpace(e))
         {
             return new StoreFullException("the disk holding " + dataFile + " is full (" + usable + " bytes usable) " +
                 "while " + what + ": free space, then close and reopen the store; changes not yet durable are lost", e);

@@ -24,6 +24,13 @@ class LmdbStoreReliabilityTest extends DurableStoreReliability
     }
 
     @Override
+    protected String faultInjectionElsewhere()
+    {
+        return "LMDB's I/O is native: fault_01 runs in LmdbStoreFaultInjectionTest's child JVM, with an LD_PRELOAD " +
+            "shim in front of libc's write and sync calls";
+    }
+
+    @Override
     protected boolean mayCrashOnCorruptFiles()
     {
         return true;

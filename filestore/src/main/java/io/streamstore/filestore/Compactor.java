@@ -23,7 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <ul>
  *   <li>A sealed block with no live message and no needed tombstone is deleted whole: no byte is
- *       rewritten (the common work-queue case).</li>
+ *       rewritten (the common work-queue case). Not while it is the newest block file, though (no write
+ *       block after it, as after an open that did not continue the last block): its floors are then the only
+ *       record of {@code lastSeq} on disk. It goes once a write block exists (see
+ *       {@link FileStore#mayDeleteWhole}).</li>
  *   <li>A sealed block is rewritten when its reclaimable bytes (removed records, plus tombstones whose
  *       target record is gone from disk) are more than half the file and at least {@code minReclaim}.
  *       Needed tombstones and floors are never counted as reclaimable, so a rewrite always at least halves
@@ -192,7 +195,7 @@ final class Compactor
                 {
                     continue; // a block being rewritten is re-checked when the rewrite ends
                 }
-                if (b.liveCount == 0 && b.neededTombstones == 0)
+                if (b.liveCount == 0 && b.neededTombstones == 0 && store.mayDeleteWhole(b))
                 {
                     reclaimedBytes += b.rawBytes;
                     pending.addAll(Arrays.asList(store.deleteBlock(b)));
@@ -429,7 +432,7 @@ final class Compactor
     /** Under the lock: copies what {@code b} keeps into the scratch buffer. */
     private Copy copy(final Block b) throws IOException
     {
-        store.dropIndexFile();
+        store.dropCloseFiles();
         final DirectBuffer src = index.buffer(b);
         final int limit = index.limit(b);
         final long keep = b.rawBytes - b.reclaimableBytes();

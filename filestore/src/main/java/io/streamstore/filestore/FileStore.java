@@ -98,6 +98,8 @@ final class FileStore implements StreamStore
     /** index.db was loaded and is still on disk: the first change deletes it (belt and braces: it would
      * not match the changed block lengths anyway). */
     private boolean indexFileOnDisk;
+    /** clean.mark matched at open and is still on disk: the first change deletes it (see CloseMarker). */
+    private boolean closeMarkerOnDisk;
     private boolean closed;
     private volatile Throwable failure;
 
@@ -129,9 +131,10 @@ final class FileStore implements StreamStore
             this.recoveryReport = recovery.run();
             this.nextBlockId = recovery.nextBlockId;
             this.indexFileOnDisk = recovery.usedIndex;
+            this.closeMarkerOnDisk = recovery.closedCleanly;
             stats.recoveryBytesCut = recovery.bytesCut();
             stats.recoveryRecordsLost = recovery.recordsLost();
-            adoptWriteBlock();
+            adoptWriteBlock(recovery.usedIndex);
             lock.lock();
             try
             {
@@ -375,20 +378,31 @@ final class FileStore implements StreamStore
         }
     }
 
-    /** The write block, with room for {@code need} more bytes: rolls to a new block when it is full. */
-    /** Called before the first change to any block file after an open from index.db. */
-    void dropIndexFile() throws IOException
+    /**
+     * Called before the first change to any block file after an open: index.db and clean.mark describe the
+     * blocks as they were. index.db is deleted without a force: it is used only when every block file still
+     * has the length it lists, and damage behind it is caught by the checksum of each read. clean.mark is
+     * deleted durably, once per open, before the change writes anything (see {@link CloseMarker}).
+     */
+    void dropCloseFiles() throws IOException
     {
         if (indexFileOnDisk)
         {
             indexFileOnDisk = false;
             io.delete(directory.resolve(IndexFile.FILE_NAME));
         }
+        if (closeMarkerOnDisk)
+        {
+            closeMarkerOnDisk = false;
+            io.delete(directory.resolve(CloseMarker.FILE_NAME));
+            io.forceDirectory(directory);
+        }
     }
 
+    /** The write block, with room for {@code need} more bytes: rolls to a new block when it is full. */
     private Block writableBlock(final int need) throws IOException
     {
-        dropIndexFile();
+        dropCloseFiles();
         Block b = writer.block;
         if (b != null && writer.position > RecordCodec.CONTROL_LENGTH && (long)writer.position + need > blockSize)
         {
@@ -411,6 +425,7 @@ final class FileStore implements StreamStore
 
     private Block newWriteBlock() throws IOException
     {
+        final Block previous = index.blocks.isEmpty() ? null : index.blocks.get(index.blocks.size() - 1);
         final long id = nextBlockId++;
         final Path path = directory.resolve(Block.fileName(id));
         final FileChannel channel = io.create(path);
@@ -421,11 +436,19 @@ final class FileStore implements StreamStore
         index.blocks.add(b);
         writer.appendControl(RecordCodec.KIND_FLOOR, index.lastSeq);
         b.controls++;
+        if (previous != null && !previous.deleted && previous.liveCount == 0 && previous.neededTombstones == 0)
+        {
+            compactor.check(previous); // kept while it was the newest block (see mayDeleteWhole): it may go now
+        }
         return b;
     }
 
-    /** After recovery: continue the last block if it has room, else start a new one at the first write. */
-    private void adoptWriteBlock() throws IOException
+    /**
+     * After recovery: continue the last block if it has room, else start a new one at the first write. A block
+     * continued after an index.db load was not scanned: its records are checked here (it is small), so that
+     * damage in it is refused now, not left where a later crash would make it look like a torn tail.
+     */
+    private void adoptWriteBlock(final boolean unscanned) throws IOException
     {
         if (index.blocks.isEmpty())
         {
@@ -443,7 +466,7 @@ final class FileStore implements StreamStore
                 RecordCodec.encodeControl(new UnsafeBuffer(seal), 0, RecordCodec.KIND_FLOOR, index.lastSeq,
                     seal.duplicate(), new CRC32C());
                 index.unmap(last);
-                dropIndexFile();
+                dropCloseFiles();
                 try (FileChannel channel = io.openWrite(last.path))
                 {
                     io.write(channel, seal, last.rawBytes);
@@ -475,10 +498,42 @@ final class FileStore implements StreamStore
             throw e;
         }
         existing.flip();
+        if (unscanned)
+        {
+            try
+            {
+                checkRecords(last, existing);
+            }
+            catch (final RuntimeException e)
+            {
+                channel.close();
+                throw e;
+            }
+        }
         writer.start(last, channel, existing);
         writer.appended = last.rawBytes;
         writer.written = last.rawBytes;
         last.sealed = false;
+    }
+
+    private static void checkRecords(final Block b, final ByteBuffer bytes)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes.array(), 0, bytes.limit());
+        final CRC32C crc = new CRC32C();
+        final int limit = bytes.limit();
+        int at = 0;
+        while (at < limit)
+        {
+            final int length = RecordCodec.check(buffer, null, at, limit, crc);
+            if (length == RecordCodec.INVALID)
+            {
+                throw new CorruptStoreException("block file " + b.path + " has a damaged record at offset " + at +
+                    " behind a valid " + IndexFile.FILE_NAME + ", so it was damaged after it was written. Restore " +
+                    b.path.getFileName() + " from a replica or backup, or move it away to accept the loss, then reopen",
+                    b.path.toString(), at, null);
+            }
+            at += length;
+        }
     }
 
     private long adoptLimit()
@@ -589,12 +644,27 @@ final class FileStore implements StreamStore
     }
 
     /**
+     * True when {@code b}, sealed with no live message and no needed tombstone, may be deleted whole: only
+     * while a write block follows it. Every block starts with a floor and a sealed one ends with one, so the
+     * newest block file is what keeps {@code lastSeq} on disk; deleting it with no write block after it (an
+     * open that did not continue the last block, a roll before its new block exists) would leave
+     * {@code lastSeq} in memory and in index.db only, and a scan would hand its sequences out again.
+     */
+    boolean mayDeleteWhole(final Block b)
+    {
+        return writer.block != null || index.blocks.isEmpty() || b != index.blocks.get(index.blocks.size() - 1);
+    }
+
+    /**
      * Deletes a sealed block file whole (no live message, no needed tombstone). Returns the blocks whose
      * tombstones pointed into it: they may now be deletable or worth a rewrite.
      */
     Block[] deleteBlock(final Block b) throws IOException
     {
-        dropIndexFile();
+        dropCloseFiles();
+        // the write block's floor (lastSeq) and tombstones reach its file before b's unlink does: a kill keeps
+        // what was written and loses what was buffered, and b may hold the highest sequence written so far
+        writer.flush();
         index.unmap(b);
         io.delete(b.path);
         b.deleted = true;
@@ -663,7 +733,7 @@ final class FileStore implements StreamStore
      */
     private void purgeLocked() throws IOException
     {
-        dropIndexFile();
+        dropCloseFiles();
         // seal the write block first: if a crash stops the purge after its new block is durable, recovery
         // must see a sealed older block (and apply the purge floor), not one cut short
         writer.seal(index.lastSeq);
@@ -734,7 +804,7 @@ final class FileStore implements StreamStore
                 final CompactionResult result;
                 try
                 {
-                    dropIndexFile();
+                    dropCloseFiles();
                     result = compactor.compactAll();
                 }
                 catch (final IOException e)
@@ -1131,7 +1201,7 @@ final class FileStore implements StreamStore
                     if (writer.block != null && writer.position >= adoptLimit())
                     {
                         // the next open will not continue this block: seal it now (see Block)
-                        dropIndexFile();
+                        dropCloseFiles();
                         writer.appendSeal(index.lastSeq);
                     }
                     flusher.forceAllLocked();
@@ -1140,6 +1210,11 @@ final class FileStore implements StreamStore
                         // (an index.db loaded at open and still on disk matches the unchanged blocks)
                         index.ensureSubjectLists();
                         stats.bytesWritten += IndexFile.write(directory, io, index, nextBlockId);
+                    }
+                    if (!closeMarkerOnDisk)
+                    {
+                        // last, once everything it vouches for is forced and in place
+                        stats.bytesWritten += CloseMarker.write(directory, io, index.blocks);
                     }
                 }
                 catch (final IOException | RuntimeException e)

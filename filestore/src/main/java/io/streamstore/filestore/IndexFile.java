@@ -46,6 +46,8 @@ final class IndexFile
     private static final int VERSION = 1;
     private static final int HEADER = 64;
     private static final long MAX_SIZE = Integer.MAX_VALUE - 64;
+    /** Bytes of a block entry before its targets, offsets and subject ids. */
+    private static final int BLOCK_ENTRY = 8 + 8 + 8 + 4 + 4 + 8 + 4 + 4 + 8 + 4;
 
     private IndexFile()
     {
@@ -64,7 +66,7 @@ final class IndexFile
         }
         for (final Block b : index.blocks)
         {
-            size += 8 + 8 + 8 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 12L * b.targetSize + 8L * b.slots;
+            size += BLOCK_ENTRY + 12L * b.targetSize + 8L * b.slots;
         }
         if (size > MAX_SIZE)
         {
@@ -262,8 +264,10 @@ final class IndexFile
         long totalMsgs = 0;
         for (int i = 0; i < blockCount; i++)
         {
-            if (in.remaining() < 72)
+            if (in.remaining() < BLOCK_ENTRY)
             {
+                // exactly the fixed part, no more: the last entry may be only that (a block with no slot and no
+                // target, e.g. just after a roll or a purge), and refusing it would make that open scan
                 return -1;
             }
             final long id = in.getLong();

@@ -26,12 +26,18 @@ import java.util.zip.CRC32C;
  * | LOCK            | held with FileChannel.tryLock while the store is open                   |
  * | &lt;id&gt;.blk         | a block file (decimal id, only grows); see {@link Block}, {@link RecordCodec} |
  * | index.db        | index snapshot written at close; see {@link IndexFile}                  |
+ * | clean.mark      | written last by a clean close; see {@link CloseMarker}                  |
  * | *.tmp           | a rewrite, purge or index write that had not been renamed: deleted      |
  * </pre>
  *
  * <p>Rules, in order:
  * <ol>
  *   <li>Stray {@code *.tmp} files are deleted: the step that made them never committed.</li>
+ *   <li>If {@code clean.mark} checksums and matches the block files exactly, the store was closed cleanly
+ *       and nothing changed since: no write can be torn, so rule 5 has no torn tail to cut and any record
+ *       that fails its checks, anywhere, is damage ({@link CorruptStoreException}, nothing changed on disk).
+ *       A marker that does not match is deleted, durably, before anything is cut (a cut could otherwise
+ *       bring a file back to the length the marker lists).</li>
  *   <li>If {@code index.db} checksums and matches the block files exactly (ids and lengths), it is
  *       loaded (and deleted by the first change after the open); nothing is scanned. Otherwise every block is scanned in id order and every
  *       record's length bounds and CRC32C are checked.</li>
@@ -39,21 +45,23 @@ import java.util.zip.CRC32C;
  *       a tombstone removes its target and, when the target lies in an older block, is counted as needed
  *       by it; a purge floor removes every older message at or below it; floors and tombstones raise
  *       {@code lastSeq}.</li>
- *   <li>The first record that fails its checks is the start of a torn tail only when no valid record
- *       follows it in its block, and either no later block holds data or the damage has the shape of a
- *       write that never reached the disk (the file ends inside the record's header or before the length
- *       it claims, or holds only zeros). Then the block is truncated to the last valid record (and
- *       forced), and when later blocks exist they are deleted too: a sealed block is forced before the
- *       write block by every sync, so a torn sealed block proves nothing after it was ever synced (a power
- *       loss under {@code never} or {@code every}). The cut is logged and reported with the sequences it is
- *       known to have lost, and {@code lastSeq} is raised above them so they are never handed out again.
- *       Any other damage is in the interior: {@link CorruptStoreException} naming the file and offset,
- *       never a silent drop of the valid records after it.</li>
+ *   <li>The first record that fails its checks is the start of a torn tail only when the store was not
+ *       closed cleanly (rule 2), no valid record follows it in its block, and either no later block holds
+ *       data or the damage has the shape of a write that never reached the disk (the file ends inside the
+ *       record's header or before the length it claims, or holds only zeros). Then the block is truncated
+ *       to the last valid record (and forced), and when later blocks exist they are deleted too: a sealed
+ *       block is forced before the write block by every sync, so a torn sealed block proves nothing after
+ *       it was ever synced (a power loss under {@code never} or {@code every}). The cut is logged and
+ *       reported with the sequences it is known to have lost, and {@code lastSeq} is raised above them so
+ *       they are never handed out again. Any other damage is in the interior: {@link CorruptStoreException}
+ *       naming the file and offset, never a silent drop of the valid records after it.</li>
  *   <li>Every block but the newest ends with a seal (a floor record written when it was sealed, kept by
  *       rewrites). A block that is whole but lacks it, with newer blocks after it, was cut at a record
- *       boundary by a power loss: handled like a torn sealed block above, so a hole is never silent.</li>
- *   <li>Sealed blocks left with no live message and no needed tombstone are deleted; the last block
- *       becomes the write block if it has room.</li>
+ *       boundary by a power loss: handled like a torn sealed block above, so a hole is never silent
+ *       (after a clean close it is damage, as in rule 2).</li>
+ *   <li>Sealed blocks left with no live message and no needed tombstone are deleted, the newest one only
+ *       once a write block follows it (it keeps {@code lastSeq}); the last block becomes the write block if
+ *       it has room.</li>
  * </ol>
  */
 final class Recovery
@@ -80,6 +88,8 @@ final class Recovery
     private String detail = "nothing to recover";
     long nextBlockId = 1;
     boolean usedIndex;
+    /** clean.mark matched the block files: the store was closed cleanly and is unchanged since. */
+    boolean closedCleanly;
 
     Recovery(final Path directory, final FileIo io, final Index index)
     {
@@ -92,6 +102,7 @@ final class Recovery
     RecoveryReport run() throws IOException
     {
         final TreeMap<Long, Long> files = listFiles();
+        checkCloseMarker(files);
         final long next = IndexFile.load(directory, index, files);
         final Path indexPath = directory.resolve(IndexFile.FILE_NAME);
         if (next > 0)
@@ -122,6 +133,21 @@ final class Recovery
             return new RecoveryReport(false, bytesCut, recordsLost, firstLost, lastLost, detail);
         }
         return new RecoveryReport(false, 0, 0, 0, 0, "scanned " + files.size() + " block files; nothing to recover");
+    }
+
+    private void checkCloseMarker(final TreeMap<Long, Long> files) throws IOException
+    {
+        final Path marker = directory.resolve(CloseMarker.FILE_NAME);
+        closedCleanly = CloseMarker.matches(directory, files);
+        if (!closedCleanly && Files.exists(marker))
+        {
+            // changed since the clean close (or damaged): the store crashed after it changed. Gone for good
+            // before a cut could bring a block back to the length the marker lists.
+            LOG.log(System.Logger.Level.INFO, CloseMarker.FILE_NAME + " in " + directory + " no longer matches " +
+                "the block files (the store changed after its last clean close); recovering as after a crash");
+            io.delete(marker);
+            io.forceDirectory(directory);
+        }
     }
 
     long bytesCut()
@@ -307,6 +333,13 @@ final class Recovery
         if (!damaged && lastKind != RecordCodec.KIND_FLOOR && lastKind != RecordCodec.KIND_PURGE &&
             laterData(list, position))
         {
+            if (closedCleanly)
+            {
+                throw new CorruptStoreException("block file " + b.path + " ends at offset " + at + " without its " +
+                    "seal although newer blocks exist and the store was closed cleanly (" + CloseMarker.FILE_NAME +
+                    " matches every block file): the file was changed after the close. Restore it from a replica " +
+                    "or backup, then reopen", b.path.toString(), at, null);
+            }
             // whole records, but no seal at the end although newer blocks exist: the block was cut short at
             // a record boundary by a power loss after it was sealed, so nothing after it was ever synced
             dropLaterBlocks = true;
@@ -437,6 +470,15 @@ final class Recovery
     private void damaged(final Block b, final int at, final int limit, final ArrayList<Map.Entry<Long, Long>> list,
         final int position) throws IOException
     {
+        if (closedCleanly)
+        {
+            throw new CorruptStoreException("block file " + b.path + " has a damaged record at offset " + at +
+                " although the store was closed cleanly (" + CloseMarker.FILE_NAME + " matches every block file), " +
+                "so it is not a torn write but damage after the close; nothing was cut. Restore " +
+                b.path.getFileName() + " from a replica or backup, or move it away to accept the loss (or delete " +
+                CloseMarker.FILE_NAME + " to cut it as a torn tail, losing what follows it), then reopen",
+                b.path.toString(), at, null);
+        }
         final int validAfter = findValidRecord(b.mapped, b.mappedView, at + 1, limit);
         final boolean laterData = laterData(list, position);
         final boolean torn = tornShape(b.mapped, at, limit);

@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A crash at each step of a block roll, a compaction rewrite, a whole-block delete, a purge and an index
- * write, through {@link FaultyFileIo}: the n-th file operation fails and so does every later one (the
+ * A crash at each step of a block roll, a compaction rewrite (on the caller's thread and on the shared
+ * compactor thread), a whole-block delete, a purge, an index write and the clean-close marker, through
+ * {@link FaultyFileIo}: the n-th file operation fails and so does every later one (the
  * process is gone), then the directory is reopened with the real file system. Whatever step the crash
  * hit, every change that returned is there, every removal that returned stays removed, and the change in
  * flight is either wholly there or wholly absent.
@@ -36,6 +37,15 @@ class CrashPointTest
 
     @TempDir
     Path tmp;
+
+    /** The file operations of the last action's dry run, in order. */
+    private List<String> dryRunLog = List.of();
+
+    /** Sequences of the prepared store's second block, for the background rewrite's action. */
+    private long blockTwoFirst;
+    private long blockTwoLast;
+    /** The removal that makes block 2 worth a rewrite (found by the dry run). */
+    private long startsRewrite;
 
     /** What the test was told: present payloads, removed sequences, and the one operation in flight. */
     static final class Model
@@ -73,6 +83,7 @@ class CrashPointTest
         }
         final long steps = counter.calls();
         final List<String> log = counter.log();
+        dryRunLog = log;
         assertTrue(steps > 0, name + ": the action did no file operation");
         for (long n = 1; n <= steps; n++)
         {
@@ -252,6 +263,110 @@ class CrashPointTest
                 }
                 assertTrue(s.blockIds().length < blocks, "no block was deleted");
             });
+    }
+
+    /** Removes {@code seq} under {@code never}: uncertain until a sync covers it. */
+    private static void removeUnsynced(final FileStore s, final Model model, final long seq)
+    {
+        model.uncertain.add(seq);
+        model.removed.add(seq);
+        assertTrue(s.remove(seq));
+        model.present.remove(seq);
+    }
+
+    private static void synced(final FileStore s, final Model model)
+    {
+        s.sync();
+        model.uncertain.clear();
+    }
+
+    @Test
+    void aCrashAtEachStepOfABackgroundRewriteLosesNothingAndBringsNothingBack() throws IOException
+    {
+        final StreamConfig config = Fixtures.config().option("file.block-size", "65536")
+            .option(FileStore.BACKGROUND_COMPACTION_OPTION, "1").build();
+        final int steps = runAtEveryStep("background", config,
+            (s, m) ->
+            {
+                // blocks 1 and 2 full of messages, block 3 the write block
+                while (s.blockIds().length < 3)
+                {
+                    final int before = s.blockIds().length;
+                    append(s, m, 400);
+                    if (before == 1 && s.blockIds().length == 2)
+                    {
+                        blockTwoFirst = m.lastSeq;
+                    }
+                }
+                blockTwoLast = m.lastSeq - 1;
+                final long rolledIntoThree = m.lastSeq;
+                // under half of block 2 removed (no rewrite yet): the tombstones go to block 3
+                for (long seq = blockTwoFirst + 10; seq < blockTwoFirst + 80; seq++)
+                {
+                    remove(s, m, seq);
+                }
+                // block 3 is filled up and sealed, then its messages are removed: it is rewritten down to its
+                // needed tombstones (they point into block 2), which keep it from being deleted
+                append(s, m, 60_000);
+                final long big = m.lastSeq;
+                append(s, m, 5_000);
+                assertEquals(4, s.blockIds().length, "block 3 sealed");
+                remove(s, m, rolledIntoThree);
+                remove(s, m, big);
+                s.stats(); // waits for the rewrite of block 3
+                s.sync();
+                assertEquals(4, s.blockIds().length, "block 3 kept for its needed tombstones");
+            },
+            (s, m) ->
+            {
+                // remove from block 2 until a removal starts its rewrite on the compactor thread (the dry run
+                // finds which one: removals under never write nothing, so the rewrite's steps and the final
+                // sync's come in the same order in every run)
+                long seq = blockTwoFirst + 80;
+                if (startsRewrite == 0)
+                {
+                    final long compactions = s.stats().compactions();
+                    while (s.stats().compactions() == compactions)
+                    {
+                        assertTrue(seq < blockTwoLast, "block 2 was never rewritten");
+                        removeUnsynced(s, m, seq++);
+                    }
+                    startsRewrite = seq - 1;
+                }
+                else
+                {
+                    while (seq <= startsRewrite)
+                    {
+                        removeUnsynced(s, m, seq++);
+                    }
+                }
+                // more removals of block 2's records while the rewrite is in flight: they stay removed in the
+                // new file, and their tombstones stay needed
+                for (int i = 0; i < 10; i++)
+                {
+                    removeUnsynced(s, m, seq++);
+                }
+                s.stats(); // waits for the rewrite, the release of block 3's tombstones and block 3's delete
+                synced(s, m);
+                for (long removed = blockTwoFirst + 10; removed < seq; removed++)
+                {
+                    assertNull(s.load(removed), "removed " + removed + " is back before any crash");
+                }
+                assertEquals(3, s.blockIds().length, "block 3's tombstones were released and it was deleted");
+            });
+        assertTrue(startsRewrite > 0);
+        final List<String> expected = List.of("create 2.blk.tmp", "write ", "force ", "rename 2.blk",
+            "forceDirectory", "delete 3.blk");
+        int at = 0;
+        for (final String op : dryRunLog)
+        {
+            if (at < expected.size() && op.startsWith(expected.get(at)))
+            {
+                at++;
+            }
+        }
+        assertEquals(expected.size(), at, "every step of the background rewrite was crashed at: " + dryRunLog);
+        assertTrue(steps >= 8, "steps " + steps);
     }
 
     @Test

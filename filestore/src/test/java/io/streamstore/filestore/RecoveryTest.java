@@ -244,8 +244,6 @@ class RecoveryTest
                 .toArray(Path[]::new);
         }
         int corrupt = 0;
-        int resurrectedWithReportedCut = 0;
-        int cut = 0;
         int clean = 0;
         final Path dir = tmp.resolve("flip");
         for (int i = 0; i < 1000; i++)
@@ -269,14 +267,9 @@ class RecoveryTest
             final String where = "flip " + i + " (seed " + seed + "): bit " + bit + " of " + file.getFileName();
             try (FileStore s = Fixtures.open(dir, Fixtures.smallBlocks()))
             {
-                if (s.recoveryReport().cutAnything())
-                {
-                    cut++;
-                }
-                else
-                {
-                    clean++;
-                }
+                // the store was closed cleanly: no write can be torn, so damage is refused, never cut
+                assertFalse(s.recoveryReport().cutAnything(), where + ": " + s.recoveryReport());
+                clean++;
                 for (long seq = 1; seq <= count; seq++)
                 {
                     final StoredMessage m;
@@ -291,24 +284,15 @@ class RecoveryTest
                     }
                     if (seq >= 10 && seq <= 40)
                     {
-                        // SPI.md: a corrupt tail is cut back to the last valid record and reported. When the cut
-                        // record is a tombstone its removal goes with it; that is allowed only with a reported cut.
-                        // (A cleanly closed block should instead refuse: see the filestore issue's open items.)
-                        if (m != null && s.recoveryReport().cutAnything())
-                        {
-                            resurrectedWithReportedCut++;
-                            assertMessage(m, seq);
-                            continue;
-                        }
-                        assertNull(m, where + ": removed message " + seq + " came back without a reported cut");
+                        assertNull(m, where + ": removed message " + seq + " came back");
                     }
                     else if (m != null)
                     {
                         assertMessage(m, seq);
                     }
-                    else if (!s.recoveryReport().cutAnything())
+                    else
                     {
-                        fail(where + ": message " + seq + " vanished without a reported cut");
+                        fail(where + ": message " + seq + " vanished");
                     }
                 }
             }
@@ -320,9 +304,8 @@ class RecoveryTest
             }
             Fixtures.deleteDirectory(dir);
         }
-        System.out.println("bit flips: " + clean + " clean or detected on read, " + cut + " cut (" +
-            resurrectedWithReportedCut + " removals undone by a reported cut), " + corrupt + " refused as corrupt");
-        assertEquals(1000, clean + cut + corrupt);
+        System.out.println("bit flips: " + clean + " clean or detected on read, " + corrupt + " refused as corrupt");
+        assertEquals(1000, clean + corrupt);
         assertTrue(corrupt > 0, "some flips land in the interior and must be refused");
     }
 
@@ -529,6 +512,63 @@ class RecoveryTest
             assertEquals(0, s.state().msgs());
             assertEquals(2001, s.append("p.x", Fixtures.payload(1, 1)));
             assertEquals(1, Fixtures.blockCount(dir));
+        }
+    }
+
+    @Test
+    void lastSeqStaysOnDiskWhenEveryMessageIsRemovedAndTheLastBlockWasSealedAtClose() throws IOException
+    {
+        final Path dir = tmp.resolve("store");
+        try (FileStore s = Fixtures.open(dir, Fixtures.smallBlocks()))
+        {
+            for (int i = 1; i <= 300; i++)
+            {
+                s.append("gone", Fixtures.payload(i, 500)); // the last block passes half a block: sealed at close
+            }
+            for (long seq = 1; seq <= 300; seq++)
+            {
+                s.remove(seq);
+            }
+        }
+        // the next open starts no write block; the emptied blocks are deleted, but not every one of them
+        try (FileStore s = Fixtures.open(dir, Fixtures.smallBlocks()))
+        {
+            assertEquals(300, s.state().lastSeq());
+        }
+        assertTrue(Fixtures.blockCount(dir) >= 1, "a block file keeps lastSeq");
+        Files.delete(dir.resolve(IndexFile.FILE_NAME));
+        try (FileStore s = Fixtures.open(dir, Fixtures.smallBlocks()))
+        {
+            assertEquals(300, s.state().lastSeq(), "lastSeq from the blocks alone");
+            assertEquals(301, s.append("gone", new byte[]{1}), "no sequence is handed out twice");
+        }
+    }
+
+    @Test
+    void lastSeqSurvivesAKillRightAfterARollDeletedTheEmptiedBlock() throws IOException
+    {
+        final Path dir = tmp.resolve("store");
+        final FileStore s = Fixtures.open(dir, Fixtures.smallBlocks());
+        long last = 0;
+        while (s.blockIds().length < 2)
+        {
+            last = s.append("gone", Fixtures.payload(s.state().lastSeq() + 1, 1000));
+        }
+        s.sync();
+        for (long seq = 1; seq <= last; seq++)
+        {
+            s.remove(seq);
+        }
+        s.sync(); // every message up to last was durable, and so is its removal
+        assertArrayEquals(new long[]{2}, s.blockIds(), "block 1 is gone, block 2 holds only removed records");
+        // does not fit: the emptied block 2 is sealed and goes, and its successor's floor is only buffered
+        s.append("next", Fixtures.payload(last + 1, 64_000));
+        assertArrayEquals(new long[]{3}, s.blockIds());
+        s.crashForTest(); // a kill: what was written survives, what was buffered does not
+        try (FileStore r = Fixtures.open(dir, Fixtures.smallBlocks()))
+        {
+            assertTrue(r.state().lastSeq() >= last, "lastSeq went back to " + r.state().lastSeq() + " from " + last);
+            assertTrue(r.append("again", new byte[]{1}) > last, "a durable sequence is handed out again");
         }
     }
 

@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer>
     List<String> backendNames;
 
     @Option(names = "--messages", paramLabel = "N",
-        description = "messages to fill (default: wq 100,000; append, remove-random, read, recover 1,000,000; sync 2,000)")
+        description = "messages to fill (default: wq 100,000; append, remove-random, read, recover 1,000,000; sync 10,000)")
     Long messages;
 
     @Option(names = "--iterations", paramLabel = "M", defaultValue = "200000",

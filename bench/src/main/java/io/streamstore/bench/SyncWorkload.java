@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SyncWorkload implements Workload
 {
-    static final long DEFAULT_MESSAGES = 2_000;
+    static final long DEFAULT_MESSAGES = 10_000;
     /** Key of the N-writer run's rate over the 1-writer run's, in {@link RunResult#extra}. */
     static final String SPEEDUP = "speedupOverOneWriter";
     static final String APPENDS_PER_SYNC = "appendsPerSync";

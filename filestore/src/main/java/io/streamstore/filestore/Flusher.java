@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -71,6 +72,11 @@ final class Flusher
     private final Condition idle;
     private final Condition batchGathered;
     private final ArrayDeque<Waiter> parked = new ArrayDeque<>();
+    /**
+     * Writers released under the lock, to be unparked once it is free ({@link #wakeReleased}): woken under it,
+     * they would run only to find the lock taken and park again, twice the wake-ups on a small machine.
+     */
+    private final ConcurrentLinkedQueue<Thread> toWake = new ConcurrentLinkedQueue<>();
     private boolean forcing;
     private boolean gathering;
     /** A parked writer was made the next leader and has not taken the lock yet. */
@@ -151,6 +157,7 @@ final class Flusher
         {
             lock.unlock();
         }
+        wakeReleased();
         if (waiter != null)
         {
             await(waiter);
@@ -243,7 +250,21 @@ final class Flusher
             finally
             {
                 lock.unlock();
+                wakeReleased();
             }
+        }
+    }
+
+    /**
+     * Without the lock: unparks the writers the last force released. Whoever released the lock after a force
+     * calls it; any thread may, and a writer that finds its flag set before its unpark arrives simply goes on.
+     */
+    void wakeReleased()
+    {
+        Thread t;
+        while ((t = toWake.poll()) != null)
+        {
+            LockSupport.unpark(t);
         }
     }
 
@@ -414,7 +435,7 @@ final class Flusher
                 it.remove();
                 waiting--;
                 w.released = true;
-                LockSupport.unpark(w.thread);
+                toWake.add(w.thread);
             }
         }
     }
@@ -425,9 +446,11 @@ final class Flusher
      */
     private void handOn()
     {
-        if (store.failed())
+        if (store.failed() || store.isClosed())
         {
+            // an exception may be on its way out past the caller's wakeReleased(): wake them all here
             releaseAll();
+            wakeReleased();
             return;
         }
         if (forcing || gathering || handedOn)
@@ -444,7 +467,7 @@ final class Flusher
                 handedOn = true;
                 next.leader = true;
                 next.released = true;
-                LockSupport.unpark(next.thread);
+                toWake.add(next.thread);
                 return;
             }
         }
@@ -489,6 +512,7 @@ final class Flusher
             store.fanout().durable(durableSeq);
         }
         releaseCovered();
+        wakeReleased(); // close: rare enough to wake them under the lock
     }
 
     /** Wakes waiters after close or failure so that they re-check. */
@@ -497,6 +521,7 @@ final class Flusher
         idle.signalAll();
         batchGathered.signalAll();
         releaseAll();
+        wakeReleased();
     }
 
     private static void closeQuietly(final FileChannel c)

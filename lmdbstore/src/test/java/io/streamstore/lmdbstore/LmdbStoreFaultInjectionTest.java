@@ -181,28 +181,12 @@ class LmdbStoreFaultInjectionTest
         return pb.start();
     }
 
-    /** This JVM's module and memory-access flags, which Agrona, jffi and LMDBJava need in the child too. */
+    /** This JVM's module and memory-access flags (Agrona, jffi and LMDBJava need them in the child too), and -Xss. */
     private static List<String> jvmFlags()
     {
-        final List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        final List<String> out = new ArrayList<>();
-        for (int i = 0; i < in.size(); i++)
-        {
-            final String arg = in.get(i);
-            if (arg.equals("--add-exports") || arg.equals("--add-opens") || arg.equals("--enable-native-access"))
-            {
-                if (i + 1 < in.size())
-                {
-                    out.add(arg + "=" + in.get(++i));
-                }
-            }
-            else if (arg.startsWith("--add-exports=") || arg.startsWith("--add-opens=") ||
-                arg.startsWith("--enable-native-access=") || arg.startsWith("--sun-misc-unsafe-memory-access=") ||
-                arg.startsWith("-Xss"))
-            {
-                out.add(arg);
-            }
-        }
+        final List<String> out = new ArrayList<>(io.streamstore.conformance.reliability.ChildJvm.moduleFlags());
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-Xss"))
+            .forEach(out::add);
         return out;
     }
 

@@ -55,7 +55,10 @@ public final class ChildJvm
         return cmd;
     }
 
-    /** The current JVM's --add-exports, --add-opens and --enable-native-access flags, as "flag=value". */
+    /**
+     * The current JVM's --add-exports, --add-opens, --enable-native-access and --sun-misc-unsafe-memory-access
+     * flags, as "flag=value".
+     */
     public static List<String> moduleFlags()
     {
         final List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
@@ -63,7 +66,8 @@ public final class ChildJvm
         for (int i = 0; i < in.size(); i++)
         {
             final String a = in.get(i);
-            for (final String flag : new String[]{"--add-exports", "--add-opens", "--enable-native-access"})
+            for (final String flag : new String[]{"--add-exports", "--add-opens", "--enable-native-access",
+                "--sun-misc-unsafe-memory-access"})
             {
                 if (a.equals(flag) && i + 1 < in.size())
                 {

@@ -4,7 +4,6 @@ import org.agrona.BufferUtil;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,19 +94,7 @@ final class CloseMarker
             buffer.putInt((int)crc.getValue());
             buffer.flip();
 
-            final Path tmp = directory.resolve(FILE_NAME + ".tmp");
-            final FileChannel channel = io.create(tmp);
-            try
-            {
-                io.write(channel, buffer, 0);
-                io.force(channel);
-            }
-            finally
-            {
-                channel.close();
-            }
-            io.rename(tmp, directory.resolve(FILE_NAME));
-            io.forceDirectory(directory);
+            io.replace(directory, FILE_NAME, buffer);
             return LENGTH;
         }
         finally

@@ -33,4 +33,26 @@ interface FileIo
 
     /** Makes creates, renames and deletes in {@code directory} durable. */
     void forceDirectory(Path directory) throws IOException;
+
+    /**
+     * Replaces {@code directory/name} with {@code contents} crash-safely: write {@code name.tmp}, force it, rename
+     * it over {@code name}, force the directory. A crash leaves the old file or the new one (and perhaps a
+     * {@code .tmp} that recovery deletes), never a mix. Each step goes through this seam's own methods.
+     */
+    default void replace(final Path directory, final String name, final ByteBuffer contents) throws IOException
+    {
+        final Path tmp = directory.resolve(name + ".tmp");
+        final FileChannel channel = create(tmp);
+        try
+        {
+            write(channel, contents, 0);
+            force(channel);
+        }
+        finally
+        {
+            channel.close();
+        }
+        rename(tmp, directory.resolve(name));
+        forceDirectory(directory);
+    }
 }

@@ -113,19 +113,7 @@ final class IndexFile
             buffer.putInt((int)crc.getValue());
             buffer.flip();
 
-            final Path tmp = directory.resolve(FILE_NAME + ".tmp");
-            final FileChannel channel = io.create(tmp);
-            try
-            {
-                io.write(channel, buffer, 0);
-                io.force(channel);
-            }
-            finally
-            {
-                channel.close();
-            }
-            io.rename(tmp, directory.resolve(FILE_NAME));
-            io.forceDirectory(directory);
+            io.replace(directory, FILE_NAME, buffer);
             return size;
         }
         finally

@@ -45,6 +45,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -82,12 +84,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * operations or {@value #COMMIT_BYTES} bytes, every {@value Flusher#COMMIT_TICK_MS} ms, and on
  * {@code sync()}, {@code compact()} and {@code close()} (raw LMDB does about 15x more work-queue iterations
  * per second batched than with a transaction per operation). Under {@code always} each change is
- * committed durably before its call returns, but a caller that sees others queued on the lock lets them
- * add their changes first and the one commit (one {@code fdatasync} of the data plus the synchronous meta
- * write) covers them all: group commit. Because a write transaction is begun on one thread and committed
- * on another, LMDB's own writer mutex (owned by a thread) cannot be used: the environment runs with
- * {@code MDB_NOLOCK | MDB_NOTLS} and the store lock plus {@link DirectoryLock} replace LMDB's locking.
- * No read transaction ever runs beside the write transaction, so page reuse is safe.
+ * committed durably before its call returns, and the changes of concurrent writers share one commit: group
+ * commit. A durable LMDB commit costs two device flushes whatever it holds (an {@code fdatasync} after the data
+ * pages, then the meta page written through LMDB's {@code O_DSYNC} descriptor; the {@link RedoLog} lives in memory
+ * and forces nothing), and no change can enter the write transaction while it commits, so the commit's size is
+ * decided before it starts: after a commit released n writers (n counts those already waiting for the lock too),
+ * they come back with their next changes one by one, and the first of them (the batch's leader) does not commit at
+ * once but parks; the change that makes the batch n long, with no other change waiting for the lock, commits
+ * it; should the others not come, the leader commits once the last commit's duration (capped) has passed, and n
+ * follows the smaller batch. A lone writer thus commits at once (n is 1), and a writer that stopped costs one
+ * bounded wait; a change made from inside a hook commits at once too (the writers whose hooks come next cannot
+ * join before it returns). The other writers of a batch park until any commit ends it and are woken without
+ * taking the lock again. Readers take the lock only for their read, so they no longer queue behind a batch being
+ * gathered, but they still wait for a commit in progress (its force included). Reading the last committed
+ * snapshot in a read transaction instead is not safe here: under {@code MDB_NOLOCK} there is no reader table, so
+ * LMDB would reuse the snapshot's pages two commits later, and a read transaction copies the meta page unguarded
+ * when it begins, which the commit in progress may be writing; it would also need care for linearizability (a read
+ * under the lock sees the changes of the open batch, a read of the snapshot does not). Because a write
+ * transaction is begun on one thread and committed on another, LMDB's own writer mutex (owned by a thread) cannot
+ * be used: the environment runs with {@code MDB_NOLOCK | MDB_NOTLS} and the store lock plus {@link DirectoryLock}
+ * replace LMDB's locking. No read transaction ever runs beside the write transaction, so page reuse is safe.
  *
  * <p>Flags: {@code always}: {@code MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS} (LMDB syncs each commit);
  * {@code never}/{@code every(d)}: plus {@code MDB_NOSYNC | MDB_NOMETASYNC}, forced with
@@ -119,7 +135,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * meta database's leaf, to every commit: about 30 KB, not re-measured), so when a commit holds a single change
  * the ratio is about that divided by the message size: under {@code always} with one writer the work-queue loop
  * measured 513 bytes written per appended byte (2,000 iterations, 100 B messages; raw LMDB with a transaction
- * per operation writes 44.5 KB an iteration). Group commit divides it by the number of changes per commit; a
+ * per operation writes 44.5 KB an iteration). Group commit divides it by the number of changes per commit (the
+ * bench's {@code sync} workload, 100 B on ten subjects: 279 with one writer, 37.7 with 16 writers at 15.9 appends a
+ * commit, whose 62 KB touch more subject-index leaves than one append's 29 KB); a
  * store near its map ceiling commits every change on its own and so sees the per-change figure too.
  *
  * <p>Reads copy every value out of LMDB memory before the call returns; no LMDB buffer escapes a call.
@@ -139,6 +157,8 @@ final class LmdbStore implements StreamStore
 
     private static final System.Logger LOG = System.getLogger(LmdbStore.class.getName());
     private static final int MAX_EXPIRE_PER_TICK = 10_000;
+    private static final long MAX_GATHER_MICROS = 2_000;
+    private static final long ORPHAN_WAIT_MS = 1_000;
     private static final int INDEXED_FILTER_SUBJECTS = 1024;
     private static final byte EV_APPENDED = 1;
     private static final byte EV_REMOVED = 2;
@@ -202,6 +222,24 @@ final class LmdbStore implements StreamStore
     private long oldestTimestampSeq = -1;
     private long metaLastSeq = -1;
     private long metaLastTimestamp = -1;
+
+    /**
+     * Under {@code always}: the changes in the open batch, and how many the next commit waits for: the changes the
+     * last commit released plus those that were waiting for the lock when it ended.
+     */
+    private int batchCalls;
+    private int gatherTarget = 1;
+    /** The open batch has all the changes it waits for: its leader commits it as soon as it has the lock. */
+    private volatile boolean batchComplete;
+    /** How long the last {@code always} commit took, force included: the bound of a leader's gathering. */
+    private volatile long lastCommitNanos;
+    /** The writer that commits the open batch under {@code always}, and the others parked until it does. */
+    private Thread leaderThread;
+    /** Under {@code always}: changes waiting for the lock, which may be writers of the last batch about to join. */
+    private final AtomicInteger arrivingWriters = new AtomicInteger();
+    /** The thread running a listener's hook, if any (the fanout runs one at a time). */
+    private volatile Thread hookThread;
+    private final ArrayList<Thread> batchWaiters = new ArrayList<>();
 
     /** Number of the batch the open transaction belongs to; a commit ends it. */
     private long batch = 1;
@@ -430,7 +468,85 @@ final class LmdbStore implements StreamStore
     {
         Arguments.requireNonNull(listener, "listener");
         checkNotClosed();
-        fanout.add(listener);
+        fanout.add(new HookListener(listener));
+    }
+
+    /**
+     * Marks the thread that runs a hook: the fanout runs one hook at a time, and the writers whose hooks come next
+     * wait in {@code deliver()} until it returns, so a change made from inside a hook (the ack-commit pattern) must
+     * not wait for them to join its batch under {@code always} (see {@link #joinBatch}).
+     */
+    private final class HookListener implements StoreListener
+    {
+        private final StoreListener delegate;
+
+        HookListener(final StoreListener delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onAppended(final long seq, final String subject)
+        {
+            final Thread outer = enterHook();
+            try
+            {
+                delegate.onAppended(seq, subject);
+            }
+            finally
+            {
+                hookThread = outer;
+            }
+        }
+
+        @Override
+        public void onRemoved(final long seq, final String subject, final RemovalReason reason)
+        {
+            final Thread outer = enterHook();
+            try
+            {
+                delegate.onRemoved(seq, subject, reason);
+            }
+            finally
+            {
+                hookThread = outer;
+            }
+        }
+
+        @Override
+        public void onCompacted(final CompactionResult result)
+        {
+            final Thread outer = enterHook();
+            try
+            {
+                delegate.onCompacted(result);
+            }
+            finally
+            {
+                hookThread = outer;
+            }
+        }
+
+        @Override
+        public void onDurable(final long upToSeq)
+        {
+            final Thread outer = enterHook();
+            try
+            {
+                delegate.onDurable(upToSeq);
+            }
+            finally
+            {
+                hookThread = outer;
+            }
+        }
+
+        private Thread enterHook()
+        {
+            final Thread outer = hookThread;
+            hookThread = Thread.currentThread();
+            return outer;
+        }
     }
 
     @Override
@@ -456,6 +572,7 @@ final class LmdbStore implements StreamStore
             finally
             {
                 closed = true;
+                wakeBatch();
                 closeEnvQuietly();
                 directoryLock.release();
             }
@@ -637,14 +754,25 @@ final class LmdbStore implements StreamStore
 
     /**
      * Runs a change under the lock; under {@code always} returns only once it is durable, sharing the commit
-     * with whoever else is queued. Hooks run after the lock is released (and after durability).
+     * with the other writers of its batch (see {@link #leadCommit} and {@link #awaitCommit}). Hooks run after the
+     * lock is released (and after durability).
      */
     private <R> R change(final Body<R> body, final boolean removal)
     {
         boolean ok = false;
         final R result;
         final long myBatch;
-        lock.lock();
+        boolean leads = false;
+        if (always)
+        {
+            arrivingWriters.incrementAndGet();
+            lock.lock();
+            arrivingWriters.decrementAndGet();
+        }
+        else
+        {
+            lock.lock();
+        }
         try
         {
             ensureUsable();
@@ -661,8 +789,15 @@ final class LmdbStore implements StreamStore
             myBatch = opBatch;
             if (committedBatch < myBatch)
             {
-                afterChange();
-                publishEvents();
+                if (always)
+                {
+                    leads = joinBatch();
+                }
+                else
+                {
+                    afterChange();
+                    publishEvents();
+                }
             }
             ok = true;
         }
@@ -676,28 +811,145 @@ final class LmdbStore implements StreamStore
         }
         if (always && committedBatch < myBatch)
         {
-            awaitDurable(myBatch);
+            if (leads)
+            {
+                leadCommit(myBatch);
+            }
+            else
+            {
+                awaitCommit(myBatch);
+            }
         }
         fanout.deliver();
         return result;
     }
 
-    /** Under the lock, after a successful change: commit when the policy or the batch size says so. */
+    /** Under the lock, after a successful change under {@code never}/{@code every(d)}: commit a full batch. */
     private void afterChange()
     {
-        if (always)
-        {
-            if (!lock.hasQueuedThreads())
-            {
-                commit();
-            }
-        }
-        else if (redo.size() >= COMMIT_OPS || redo.bytes() >= COMMIT_BYTES)
+        if (redo.size() >= COMMIT_OPS || redo.bytes() >= COMMIT_BYTES)
         {
             commit();
         }
     }
 
+    /**
+     * Under the lock, under {@code always}, after a change joined the open batch: counts it. The change that makes
+     * the batch as long as the last commit released commits it at once, unless another change is queued on the lock
+     * (it may be a writer about to join): then the leader, woken, commits after it (the lock is fair). A change made
+     * from inside a hook completes its batch: the writers of the last batch wait for that hook to return before
+     * their own hooks run, so they would not come. Otherwise the first change of the batch becomes its leader
+     * (true, see {@link #leadCommit}) and the rest are parked until the commit.
+     */
+    private boolean joinBatch()
+    {
+        final int calls = batchCalls + 1;
+        batchCalls = calls;
+        if (calls >= gatherTarget || hookThread == Thread.currentThread())
+        {
+            batchComplete = true;
+            if (arrivingWriters.get() == 0)
+            {
+                commit();
+                publishEvents();
+                return false;
+            }
+            if (leaderThread != null)
+            {
+                LockSupport.unpark(leaderThread);
+            }
+        }
+        final Thread me = Thread.currentThread();
+        if (leaderThread == null)
+        {
+            leaderThread = me;
+            return true;
+        }
+        batchWaiters.add(me);
+        return false;
+    }
+
+    /**
+     * The leader of an {@code always} batch, outside the lock. After a commit released n writers, most come back
+     * with their next change within moments, but one at a time: committing as soon as the first is back would
+     * cover only a few of them. So the leader parks until the batch holds n changes (the last of them usually
+     * commits it, see {@link #joinBatch}) or until the last commit's duration (at most {@value #MAX_GATHER_MICROS}
+     * us) has passed, then commits what the batch holds. One writer never waits (n is 1); a writer that stopped
+     * costs one bounded wait, after which n follows the smaller batch.
+     */
+    private void leadCommit(final long myBatch)
+    {
+        final long deadline = System.nanoTime() + Math.min(lastCommitNanos, MAX_GATHER_MICROS * 1_000L);
+        boolean interrupted = false;
+        while (!batchComplete && committedBatch < myBatch && failure == null && !closed)
+        {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                break;
+            }
+            LockSupport.parkNanos(this, left);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (committedBatch < myBatch)
+        {
+            awaitDurable(myBatch);
+        }
+    }
+
+    /**
+     * A writer of an {@code always} batch that does not lead it: parked until the batch is committed (by its leader
+     * or by any other commit), without taking the lock again. Should the commit not come (a leader that died of an
+     * {@link Error}), it commits the batch itself after {@value #ORPHAN_WAIT_MS} ms.
+     */
+    private void awaitCommit(final long myBatch)
+    {
+        final long deadline = System.nanoTime() + ORPHAN_WAIT_MS * 1_000_000L;
+        boolean interrupted = false;
+        while (committedBatch < myBatch && failure == null && !closed)
+        {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                break;
+            }
+            LockSupport.parkNanos(this, left);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (committedBatch < myBatch)
+        {
+            awaitDurable(myBatch);
+        }
+    }
+
+    /**
+     * Under the lock, when a batch ends (committed) or can no longer end (failed, closed): wakes its writers. Woken
+     * here rather than after the unlock: they do not need the lock to return, and waking them early was measured
+     * to bring them back with their next change sooner.
+     */
+    private void wakeBatch()
+    {
+        for (int i = 0, n = batchWaiters.size(); i < n; i++)
+        {
+            LockSupport.unpark(batchWaiters.get(i));
+        }
+        batchWaiters.clear();
+        if (leaderThread != null)
+        {
+            LockSupport.unpark(leaderThread);
+            leaderThread = null;
+        }
+    }
+
+    /** Commits the batch of a change unless that happened already; throws when it can no longer be committed. */
     private void awaitDurable(final long myBatch)
     {
         boolean ok = false;
@@ -723,6 +975,10 @@ final class LmdbStore implements StreamStore
         }
         finally
         {
+            if (!ok && leaderThread == Thread.currentThread())
+            {
+                leaderThread = null; // the next change of the batch leads it
+            }
             lock.unlock();
             if (!ok)
             {
@@ -904,6 +1160,7 @@ final class LmdbStore implements StreamStore
             f = cause instanceof StoreException se ? se : new StoreException(
                 "the LMDB store in " + directory + " failed: " + cause, cause);
             failure = f;
+            wakeBatch();
             LOG.log(System.Logger.Level.ERROR, "LMDB store in " + directory + " failed; close and reopen it", cause);
         }
         return f;
@@ -1663,8 +1920,8 @@ final class LmdbStore implements StreamStore
     private void rebuildState()
     {
         subjects.clear();
-        final Recovery.Scan scan =
-            Recovery.scan(msgsCursor(), subjCursor(), dataFile.toString(), subjects, this::checkMapped);
+        final Recovery.Scan scan = Recovery.scan(msgsCursor(), subjCursor(), dataFile.toString(), subjects,
+            this::checkMapped, key -> msgsDbi.get(txn(), key) != null, key -> subjDbi.get(txn(), key) != null, pageSize);
         msgs = scan.msgs();
         bytes = scan.bytes();
         lastSeq = Math.max(metaLastSeq, scan.lastKey());
@@ -1801,6 +2058,7 @@ final class LmdbStore implements StreamStore
 
     private void commit(final boolean propagateMapFull)
     {
+        final long started = System.nanoTime();
         boolean metaWritten = false;
         if (txn == null)
         {
@@ -1886,6 +2144,13 @@ final class LmdbStore implements StreamStore
         {
             syncs++;
             markDurable();
+            lastCommitNanos = System.nanoTime() - started;
+            // the writers it releases come back for the next batch, and so do those already waiting for the lock:
+            // without them two halves of the writers would alternate, each committing alone
+            gatherTarget = Math.max(1, batchCalls + arrivingWriters.get());
+            batchCalls = 0;
+            batchComplete = false;
+            wakeBatch();
         }
     }
 

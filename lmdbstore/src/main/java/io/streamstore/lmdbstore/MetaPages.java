@@ -49,6 +49,9 @@ final class MetaPages
     private static final int META_END = TXNID + 8;
 
     /** One meta page's fields the checks use. */
+    /** How many pages past a healthy file's end the last page in use may lie (loose pages of the last commit). */
+    static final long UNWRITTEN_PAGES_SLACK = 1024;
+
     record Page(int index, long txnid, long lastPage, long mainRoot, long mainEntries, int mainDepth)
     {
     }
@@ -124,11 +127,24 @@ final class MetaPages
     private void checkChosen(final FileChannel channel) throws IOException
     {
         final Page c = chosen();
-        final long filePages = channel.size() / pageSize;
-        if (c.lastPage < 1 || c.lastPage >= filePages)
+        final long size = channel.size();
+        final long filePages = size / pageSize;
+        // A healthy file may end before the last page in use: LMDB does not write a page it allocated and freed again
+        // in the same transaction ("loose", kept for reuse), so a commit's highest pages can be missing. No tree
+        // links to them; but should a damaged one, LMDB's read past the end would be a SIGBUS inside native code, so
+        // the file is extended with zeros (a sparse extension, no data), which LMDB reads as a damaged page instead.
+        // A file cut inside a page, or a count far past the end, is damage.
+        if (c.lastPage >= filePages && size % pageSize == 0 && c.lastPage < filePages + UNWRITTEN_PAGES_SLACK)
+        {
+            try (FileChannel w = FileChannel.open(Path.of(file), StandardOpenOption.WRITE))
+            {
+                w.write(ByteBuffer.allocate(1), (c.lastPage + 1) * pageSize - 1);
+            }
+        }
+        else if (c.lastPage < 1 || c.lastPage >= filePages)
         {
             throw corrupt(offset(c), "meta page " + c.index + " names page " + c.lastPage + " as the last in use, " +
-                "but the file has " + filePages + " pages");
+                "but the file has " + filePages + " pages" + (size % pageSize == 0 ? "" : " and ends inside a page"));
         }
         if (c.mainRoot != INVALID_PAGE)
         {

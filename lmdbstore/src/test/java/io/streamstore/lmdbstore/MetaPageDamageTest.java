@@ -194,6 +194,26 @@ class MetaPageDamageTest
     }
 
     @Test
+    void aFileThatEndsBeforeItsLastPageInUseOpensWhenNoTreeNeedsThosePages() throws IOException
+    {
+        // what a commit whose highest pages were freed again in the same transaction leaves: LMDB never writes them
+        final Path dir = storeWithCommits(2);
+        final MetaPages.Page current = pages(dir).chosen();
+        final long lastPageField = (long)current.index() * PAGE + 16 + 120;
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve(LmdbStore.DATA_FILE).toFile(), "rw"))
+        {
+            f.seek(lastPageField);
+            f.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(current.lastPage() + 3).array());
+        }
+        try (StreamStore s = open(dir))
+        {
+            assertEquals(4, s.state().msgs());
+            assertArrayEquals(new byte[]{1}, s.load(4).payload());
+        }
+    }
+
+    @Test
     void aSequenceKeyRewrittenInPlaceIsRefusedAtOpen() throws IOException
     {
         final Path dir = tmp.resolve("keys");

@@ -78,7 +78,8 @@ final class Flusher
      */
     private final ConcurrentLinkedQueue<Thread> toWake = new ConcurrentLinkedQueue<>();
     private boolean forcing;
-    private boolean gathering;
+    /** The leader waiting for its batch to gather, or null; the writer that completes the batch takes it over. */
+    private Thread gatherer;
     /** A parked writer was made the next leader and has not taken the lock yet. */
     private boolean handedOn;
     /** Threads inside {@link #syncTo} whose change is not yet durable, the leader included. */
@@ -129,7 +130,7 @@ final class Flusher
     /** Under the lock: waits until no force runs and no leader gathers, so that channels may be closed. */
     void awaitIdle()
     {
-        while (forcing || gathering)
+        while (forcing || gatherer != null)
         {
             idle.awaitUninterruptibly();
         }
@@ -179,27 +180,29 @@ final class Flusher
             return null;
         }
         store.checkWritable();
-        if (!forcing && !gathering)
+        waiting++;
+        if (!forcing && gatherer == null)
         {
             // also when a parked writer was just handed the lead: this thread runs already, that one must
             // first be scheduled
-            waiting++;
-            lead(token);
-            return null;
+            return lead(token);
+        }
+        if (!forcing && waiting >= lastBatch)
+        {
+            // this change completes the batch a leader gathers for: force it now, on this running thread,
+            // rather than wake the gathering leader to do it (the force covers the leader's change too)
+            gatherer = null;
+            return lead(token);
         }
         final Waiter self = new Waiter(token);
         parked.addLast(self);
-        waiting++;
-        if (gathering && waiting >= lastBatch)
-        {
-            batchGathered.signal();
-        }
         return self;
     }
 
     /** Without the lock: returns once the ticket's change is durable, leading a force if handed leadership. */
-    void await(final Waiter self)
+    void await(final Waiter ticket)
     {
+        Waiter self = ticket;
         final long token = self.token;
         while (true)
         {
@@ -236,7 +239,7 @@ final class Flusher
                     handOn(); // the writers parked behind this one still need a leader
                     return;
                 }
-                if (forcing || gathering)
+                if (forcing || gatherer != null)
                 {
                     // a writer that came back first took the lead meanwhile; its force covers this change
                     self.leader = false;
@@ -244,8 +247,12 @@ final class Flusher
                     parked.addFirst(self);
                     continue;
                 }
-                lead(token);
-                return;
+                final Waiter behind = lead(token);
+                if (behind == null)
+                {
+                    return;
+                }
+                self = behind;
             }
             finally
             {
@@ -270,11 +277,15 @@ final class Flusher
 
     /**
      * Under the lock, counted in {@code waiting}: forces until {@code token} is durable, then hands leadership
-     * on. Leaves {@code waiting} without this thread, also when it throws.
+     * on; leaves {@code waiting} without this thread, also when it throws. When the writer that completed its
+     * batch took the force over while this one gathered, this one parks behind that force instead.
+     *
+     * @return null when the change is durable, else the ticket to {@link #await} (still counted in waiting)
      */
-    private void lead(final long token)
+    private Waiter lead(final long token)
     {
         final BlockWriter writer = store.writer();
+        boolean parkedBehind = false;
         try
         {
             while (durable < token)
@@ -288,6 +299,13 @@ final class Flusher
                         break;
                     }
                     checkForcible();
+                    if (forcing || gatherer != null)
+                    {
+                        final Waiter self = new Waiter(token);
+                        parked.addLast(self);
+                        parkedBehind = true;
+                        return self;
+                    }
                 }
                 forcing = true;
                 final int batch = waiting;
@@ -349,6 +367,7 @@ final class Flusher
                 }
                 forcing = false;
                 idle.signalAll();
+                batchGathered.signalAll(); // a leader whose gathering was taken over waits there, covered now
                 lastBatch = batch;
                 lastForceNanos = System.nanoTime() - started;
                 if (sealed != null)
@@ -378,13 +397,20 @@ final class Flusher
                     handOn();
                 }
                 releaseCovered();
+                // the next batch to gather: this one, plus the writers that arrived during the force (parked, not
+                // covered), so that batches split by a timeout grow back together
+                lastBatch = batch + parked.size() + (handedOn ? 1 : 0);
             }
         }
         finally
         {
-            waiting--;
-            handOn();
+            if (!parkedBehind)
+            {
+                waiting--;
+                handOn();
+            }
         }
+        return null;
     }
 
     private void checkForcible()
@@ -403,11 +429,12 @@ final class Flusher
      */
     private void gather()
     {
-        gathering = true;
+        final Thread me = Thread.currentThread();
+        gatherer = me;
         try
         {
             long remaining = Math.max(MIN_GATHER_NANOS, Math.min(lastForceNanos, MAX_GATHER_NANOS));
-            while (waiting < lastBatch && remaining > 0 && !store.failed())
+            while (gatherer == me && waiting < lastBatch && remaining > 0 && !store.failed())
             {
                 remaining = batchGathered.awaitNanos(remaining);
             }
@@ -418,7 +445,10 @@ final class Flusher
         }
         finally
         {
-            gathering = false;
+            if (gatherer == me)
+            {
+                gatherer = null;
+            }
             idle.signalAll();
         }
     }
@@ -453,7 +483,7 @@ final class Flusher
             wakeReleased();
             return;
         }
-        if (forcing || gathering || handedOn)
+        if (forcing || gatherer != null || handedOn)
         {
             return;
         }

@@ -165,4 +165,57 @@ class DurabilityTest
             System.out.println("group commit: " + syncs + " forces for " + threads * each + " appends");
         }
     }
+
+    @Test
+    void durableWritersThatStopOneByOneNeverStrandTheOthers() throws Exception
+    {
+        // the leader gathers as many writers as the last force released; when they stop one by one (thread t
+        // writes t + 1 appends), each gather must give up in time and every append must still return durable
+        final int threads = 16;
+        try (FileStore s = Fixtures.open(tmp.resolve("s"), Fixtures.config().sync(SyncPolicy.always()).build()))
+        {
+            final CountDownLatch start = new CountDownLatch(1);
+            final List<Throwable> errors = new CopyOnWriteArrayList<>();
+            final List<Long> durableUpTo = new CopyOnWriteArrayList<>();
+            s.addListener(new StoreListener()
+            {
+                @Override
+                public void onDurable(final long upToSeq)
+                {
+                    durableUpTo.add(upToSeq);
+                }
+            });
+            final Thread[] workers = new Thread[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                final int id = t;
+                workers[t] = new Thread(() ->
+                {
+                    try
+                    {
+                        start.await();
+                        for (int i = 0; i <= id; i++)
+                        {
+                            s.append("w." + id, Fixtures.payload(i, 32));
+                        }
+                    }
+                    catch (final Throwable e)
+                    {
+                        errors.add(e);
+                    }
+                });
+                workers[t].start();
+            }
+            start.countDown();
+            for (final Thread w : workers)
+            {
+                w.join(TimeUnit.SECONDS.toMillis(60));
+                assertTrue(!w.isAlive(), "a durable writer is still waiting after 60 s: " + w);
+            }
+            assertEquals(List.of(), errors);
+            assertEquals(threads * (threads + 1) / 2, s.state().msgs());
+            assertEquals(s.state().lastSeq(), durableUpTo.stream().mapToLong(Long::longValue).max().orElse(0),
+                "onDurable covered every append by the time the last writer returned");
+        }
+    }
 }

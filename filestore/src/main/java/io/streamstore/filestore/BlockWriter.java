@@ -17,6 +17,14 @@ import java.util.zip.CRC32C;
  *
  * <p>Positions are also counted as a global byte token ({@link #appended}, {@link #written}) that
  * only grows across blocks: a change is durable once a force covered its token.
+ *
+ * <p>Prefill (under {@code SyncPolicy.always()}): the write block's file is written ahead with zeros, a chunk
+ * at a time, so that most records overwrite blocks the file system has allocated and sized already. An
+ * {@code fdatasync} after an extending write must also commit the new size through the journal; one after an
+ * overwrite need not: measured on this project's ext4 VM, 178-212 us against 132-135 us, and independent of
+ * how many records a group commit carries. The zeros are real writes (counted in {@code bytesWritten}), never
+ * a hole or {@code fallocate}, whose unwritten extents would need the same journal commit. A sealed block and
+ * the write block at a clean close are cut back to their records; recovery trims zeros left by a crash.
  */
 final class BlockWriter
 {
@@ -35,6 +43,12 @@ final class BlockWriter
     FileChannel channel;
     int position;
     private int flushed;
+    /** Bytes of the write block's file: its records, then any prefilled zeros. */
+    private long fileLength;
+    /** Zeros written ahead per step, 0 for none. */
+    private int prefillChunk;
+    private long prefillCap;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024);
 
     long appended;
     long written;
@@ -81,6 +95,16 @@ final class BlockWriter
         }
     }
 
+    /**
+     * Writes zeros ahead of the write block's records, {@code chunk} bytes at a time, never past {@code cap}
+     * (the block size) unless a record does; 0 turns it off.
+     */
+    void prefill(final int chunk, final long cap)
+    {
+        prefillChunk = chunk;
+        prefillCap = cap;
+    }
+
     /** Starts writing {@code b} through {@code ch}; {@code existing} bytes of it are already in the file. */
     void start(final Block b, final FileChannel ch, final ByteBuffer existing)
     {
@@ -88,6 +112,7 @@ final class BlockWriter
         channel = ch;
         position = 0;
         flushed = 0;
+        fileLength = existing != null ? existing.remaining() : 0;
         if (existing != null)
         {
             ensureCapacity(existing.remaining());
@@ -133,8 +158,17 @@ final class BlockWriter
         return position - flushed >= FLUSH_THRESHOLD;
     }
 
-    /** Writes what is buffered to the file. */
+    /** Writes what is buffered to the file, and zeros ahead of it when prefilling. */
     void flush() throws IOException
+    {
+        flushRecords();
+        if (block != null && prefillChunk > 0 && fileLength - position < prefillChunk / 4)
+        {
+            prefillTo(Math.min(Math.max(prefillCap, position), position + (long)prefillChunk));
+        }
+    }
+
+    private void flushRecords() throws IOException
     {
         if (block == null || position == flushed)
         {
@@ -146,6 +180,38 @@ final class BlockWriter
         stats.bytesWritten += position - from;
         written += position - from;
         flushed = position;
+        fileLength = Math.max(fileLength, position);
+    }
+
+    private void prefillTo(final long target) throws IOException
+    {
+        long at = fileLength;
+        while (at < target)
+        {
+            final ByteBuffer zeros = ZEROS.duplicate();
+            zeros.clear().limit((int)Math.min(zeros.capacity(), target - at));
+            final int n = zeros.remaining();
+            io.write(channel, zeros, at);
+            stats.bytesWritten += n;
+            at += n;
+        }
+        fileLength = Math.max(fileLength, at);
+    }
+
+    /** Cuts prefilled zeros off the write block's file (a sealed block or a clean close ends at its records). */
+    void trimPrefill() throws IOException
+    {
+        if (block != null && fileLength > position && position == flushed)
+        {
+            io.truncate(channel, position);
+            fileLength = position;
+        }
+    }
+
+    /** Bytes the write block's file holds beyond its records. */
+    long prefilledBytes()
+    {
+        return block == null ? 0 : Math.max(0, fileLength - position);
     }
 
     /**
@@ -160,7 +226,8 @@ final class BlockWriter
             return;
         }
         appendSeal(lastSeq);
-        flush();
+        flushRecords();
+        trimPrefill();
         unforced.add(channel);
         block.sealed = true;
         block = null;

@@ -66,6 +66,8 @@ final class FileStore implements StreamStore
     /** 1 (default): rewrites a removal triggers run on the shared compactor thread; 0: on the caller's. */
     static final String BACKGROUND_COMPACTION_OPTION = "file.background-compaction";
 
+    /** Zeros written ahead of the write block's records under {@code always}. */
+    static final int PREFILL_CHUNK = 256 * 1024;
     /** Spins of {@link #lockForChange} before it parks: a few microseconds. */
     private static final int LOCK_SPINS = 200;
     private static final System.Logger LOG = System.getLogger(FileStore.class.getName());
@@ -121,6 +123,11 @@ final class FileStore implements StreamStore
         this.clockOffset = epochNanos() - System.nanoTime();
         this.index = new Index(maxMapped);
         this.writer = new BlockWriter(io, stats, (int)Math.min(blockSize + 4096, 1 << 20));
+        if (config.sync().kind() == SyncPolicy.Kind.ALWAYS)
+        {
+            // a force per change: make it an overwrite of allocated blocks (see BlockWriter)
+            writer.prefill(PREFILL_CHUNK, blockSize);
+        }
         index.writer = writer;
         this.compactor = new Compactor(this, index, blockSize, lock,
             config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1) == 1);
@@ -1050,8 +1057,8 @@ final class FileStore implements StreamStore
 
     private StoreStats statsLocked()
     {
-        return new StoreStats(stats.bytesWritten, index.bytesOnDisk(), stats.compactions, stats.bytesCompacted,
-            stats.tombstones, stats.syncs, stats.recoveryBytesCut, stats.recoveryRecordsLost);
+        return new StoreStats(stats.bytesWritten, index.bytesOnDisk() + writer.prefilledBytes(), stats.compactions,
+            stats.bytesCompacted, stats.tombstones, stats.syncs, stats.recoveryBytesCut, stats.recoveryRecordsLost);
     }
 
     @Override

@@ -520,6 +520,7 @@ final class Flusher
     {
         final BlockWriter writer = store.writer();
         writer.flush();
+        writer.trimPrefill();
         for (final FileChannel c : writer.unforced)
         {
             store.io().force(c);

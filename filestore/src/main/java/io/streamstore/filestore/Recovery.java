@@ -45,6 +45,9 @@ import java.util.zip.CRC32C;
  *       a tombstone removes its target and, when the target lies in an older block, is counted as needed
  *       by it; a purge floor removes every older message at or below it; floors and tombstones raise
  *       {@code lastSeq}.</li>
+ *   <li>Zeros from a record boundary to the end of the newest block, or after the seal of an older one, are
+ *       what {@link BlockWriter} wrote ahead under {@code always} (a crash stopped the cut-back): trimmed,
+ *       not reported, since no record was there.</li>
  *   <li>The first record that fails its checks is the start of a torn tail only when the store was not
  *       closed cleanly (rule 2), no valid record follows it in its block, and either no later block holds
  *       data or the damage has the shape of a write that never reached the disk (the file ends inside the
@@ -88,6 +91,8 @@ final class Recovery
     private String detail = "nothing to recover";
     long nextBlockId = 1;
     boolean usedIndex;
+    /** Zeros trimmed from blocks written ahead under always (not a cut: no record was there). */
+    long prefillTrimmed;
     /** clean.mark matched the block files: the store was closed cleanly and is unchanged since. */
     boolean closedCleanly;
 
@@ -263,8 +268,7 @@ final class Recovery
             final int length = RecordCodec.check(buffer, view, at, limit, crc);
             if (length == RecordCodec.INVALID)
             {
-                damaged(b, at, limit, list, position);
-                damaged = true;
+                damaged = damaged(b, at, limit, list, position, lastKind);
                 break;
             }
             final int kind = RecordCodec.kind(buffer, at);
@@ -466,10 +470,23 @@ final class Recovery
         index.bytes -= length - RecordCodec.MESSAGE_FRAMING;
     }
 
-    /** A record at {@code at} failed its checks: cut a torn tail, or refuse interior damage. */
-    private void damaged(final Block b, final int at, final int limit, final ArrayList<Map.Entry<Long, Long>> list,
-        final int position) throws IOException
+    /**
+     * A record at {@code at} failed its checks: trim prefilled zeros, cut a torn tail, or refuse interior damage.
+     *
+     * @return false when it was only prefilled zeros (no record was lost), true when a tail was cut
+     */
+    private boolean damaged(final Block b, final int at, final int limit, final ArrayList<Map.Entry<Long, Long>> list,
+        final int position, final int lastKind) throws IOException
     {
+        if (!closedCleanly && allZeros(b.mapped, at, limit) &&
+            (lastKind == RecordCodec.KIND_FLOOR || lastKind == RecordCodec.KIND_PURGE || !laterData(list, position)))
+        {
+            // zeros the write block was prefilled with under always (see BlockWriter), in the newest block or
+            // after a seal whose cut-back a crash stopped: no record was there, nothing is reported lost
+            prefillTrimmed += limit - at;
+            truncate(b, at);
+            return false;
+        }
         if (closedCleanly)
         {
             throw new CorruptStoreException("block file " + b.path + " has a damaged record at offset " + at +
@@ -539,6 +556,12 @@ final class Recovery
         detail = "cut a torn or corrupt tail of " + (limit - at) + " bytes from " + b.path + " at offset " + at +
             " (about " + Math.max(1, records) + " record(s)" +
             (first > 0 ? ", sequences " + first + ".." + last + " lost and never reused" : ", no sequence known") + ")";
+        truncate(b, at);
+        return true;
+    }
+
+    private void truncate(final Block b, final int at) throws IOException
+    {
         b.unmap();
         final FileChannel channel = io.openWrite(b.path);
         try
@@ -550,6 +573,18 @@ final class Recovery
         {
             channel.close();
         }
+    }
+
+    private static boolean allZeros(final DirectBuffer buffer, final int at, final int limit)
+    {
+        for (int i = at; i < limit; i++)
+        {
+            if (buffer.getByte(i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

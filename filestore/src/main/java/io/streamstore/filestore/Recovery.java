@@ -34,20 +34,20 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>Stray {@code *.tmp} files are deleted: the step that made them never committed.</li>
  *   <li>If {@code clean.mark} checksums and matches the block files exactly, the store was closed cleanly
- *       and nothing changed since: no write can be torn, so rule 5 has no torn tail to cut and any record
+ *       and nothing changed since: no write can be torn, so rule 6 has no torn tail to cut and any record
  *       that fails its checks, anywhere, is damage ({@link CorruptStoreException}, nothing changed on disk).
  *       A marker that does not match is deleted, durably, before anything is cut (a cut could otherwise
  *       bring a file back to the length the marker lists).</li>
  *   <li>If {@code index.db} checksums and matches the block files exactly (ids and lengths), it is
- *       loaded (and deleted by the first change after the open); nothing is scanned. Otherwise every block is scanned in id order and every
- *       record's length bounds and CRC32C are checked.</li>
+ *       loaded (and deleted by the first change after the open); nothing is scanned. Otherwise every block
+ *       is scanned in id order and every record's length bounds and CRC32C are checked.</li>
  *   <li>Scan: messages are added in sequence order (a sequence at or below an earlier one is damage);
  *       a tombstone removes its target and, when the target lies in an older block, is counted as needed
  *       by it; a purge floor removes every older message at or below it; floors and tombstones raise
  *       {@code lastSeq}.</li>
- *   <li>Zeros from a record boundary to the end of the newest block, or after the seal of an older one, are
- *       what {@link BlockWriter} wrote ahead under {@code always} (a crash stopped the cut-back): trimmed,
- *       not reported, since no record was there.</li>
+ *   <li>Zeros from a record boundary to the end of the newest block, or after the seal of an older one,
+ *       are what {@link BlockWriter} wrote ahead under {@code always} and a crash kept from being cut back:
+ *       trimmed, not reported, since no record was there (after a clean close they are damage, rule 2).</li>
  *   <li>The first record that fails its checks is the start of a torn tail only when the store was not
  *       closed cleanly (rule 2), no valid record follows it in its block, and either no later block holds
  *       data or the damage has the shape of a write that never reached the disk (the file ends inside the

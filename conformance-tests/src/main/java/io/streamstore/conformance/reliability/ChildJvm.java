@@ -43,6 +43,10 @@ public final class ChildJvm
         cmd.add("-XX:+DisplayVMOutputToStderr");
         // A child that LMDB crashes on a corrupt file leaves a crash log; keep those out of the work tree.
         cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "streamstore-child-hs_err_pid%p.log"));
+        // A crash inside libc (a memcpy given a damaged length) can leave the crash reporter waiting forever on a
+        // lock the crashed thread held; the JVM's watcher ends such a report after this long, so the parent sees
+        // a crash, not a hang (the default is two minutes, longer than a corruption case may take).
+        cmd.add("-XX:ErrorLogTimeout=5");
         cmd.add("-Dstreamstore.child=true");
         final String logging = System.getProperty("java.util.logging.config.file");
         if (logging != null)

@@ -377,6 +377,13 @@ public abstract class DurableStoreReliability
     private void runCases(final String suite, final String figure, final Path pristine, final long seed,
         final List<String> cases) throws Exception
     {
+        final String only = System.getProperty("streamstore.case");
+        if (only != null && !only.isBlank())
+        {
+            // replay one case of a failed run: -Dstreamstore.seed=<seed> -Dstreamstore.case='<case>'
+            assumeTrue(cases.contains(only), "case " + only + " is not among this check's " + figure);
+            cases.retainAll(List.of(only));
+        }
         final String backend = figuresName();
         final Map<String, Long> outcomes = new TreeMap<>();
         final List<Violation> violations = new ArrayList<>();
@@ -401,7 +408,8 @@ public abstract class DurableStoreReliability
                 if (o.violation() != null)
                 {
                     final Violation v = o.violation();
-                    violations.add(new Violation(v.kind(), v.seq(), v.detail() + " [case " + c + ", seed " + seed + "]"));
+                    violations.add(new Violation(v.kind(), v.seq(), v.detail() + " [case " + c + ", seed " + seed +
+                        ", replay with -Dstreamstore.case='" + c + "']"));
                     if (v.kind() == Violation.Kind.HANG && violations.size() > 3)
                     {
                         break;

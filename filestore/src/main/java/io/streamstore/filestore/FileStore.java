@@ -396,11 +396,7 @@ final class FileStore implements StreamStore
             {
                 lock.unlock();
             }
-            flusher.wakeReleased();
-            if (ticket != null)
-            {
-                flusher.await(ticket);
-            }
+            flusher.settle(ticket);
             ok = true;
             return seq;
         }
@@ -609,11 +605,7 @@ final class FileStore implements StreamStore
             {
                 lock.unlock();
             }
-            flusher.wakeReleased();
-            if (ticket != null)
-            {
-                flusher.await(ticket);
-            }
+            flusher.settle(ticket);
             ok = true;
             return removed;
         }

@@ -161,20 +161,29 @@ final class Flusher
         {
             lock.unlock();
         }
+        settle(waiter);
+    }
+
+    /**
+     * Without the lock, after a change that {@link #join joined} under it: wakes the writers a force released
+     * meanwhile, then returns once the change is durable ({@code ticket} null: it is already).
+     */
+    void settle(final Waiter ticket)
+    {
         wakeReleased();
-        if (waiter != null)
+        if (ticket != null)
         {
-            await(waiter);
+            await(ticket);
         }
     }
 
     /**
      * Under the lock, right after a change that must be durable before its call returns: forces now when no
-     * other thread is forcing (this thread leads), else parks nothing yet but returns the ticket to
-     * {@link #await} once the lock is released. Joining under the change's own lock spares a second lock
+     * other thread is forcing (this thread leads), else counts the change as waiting and returns the ticket to
+     * {@link #settle} once the lock is released. Joining under the change's own lock spares a second lock
      * acquisition per change, which on a busy small machine is a second chance to be descheduled.
      *
-     * @return null when the change is durable on return, else the ticket to await without the lock
+     * @return null when the change is durable on return, else the ticket to settle without the lock
      */
     Waiter join(final long token)
     {
@@ -203,7 +212,7 @@ final class Flusher
     }
 
     /** Without the lock: returns once the ticket's change is durable, leading a force if handed leadership. */
-    void await(final Waiter ticket)
+    private void await(final Waiter ticket)
     {
         Waiter self = ticket;
         final long token = self.token;
@@ -269,7 +278,7 @@ final class Flusher
      * Without the lock: unparks the writers the last force released. Whoever released the lock after a force
      * calls it; any thread may, and a writer that finds its flag set before its unpark arrives simply goes on.
      */
-    void wakeReleased()
+    private void wakeReleased()
     {
         Thread t;
         while ((t = toWake.poll()) != null)
@@ -481,7 +490,7 @@ final class Flusher
     {
         if (store.failed() || store.isClosed())
         {
-            // an exception may be on its way out past the caller's wakeReleased(): wake them all here
+            // an exception may be on its way out past the caller's settle(): wake them all here
             releaseAll();
             wakeReleased();
             return;

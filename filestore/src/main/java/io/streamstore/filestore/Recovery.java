@@ -599,18 +599,7 @@ final class Recovery
             return true;
         }
         final int length = RecordCodec.length(buffer, at);
-        if (length > limit - at)
-        {
-            return true;
-        }
-        for (int i = at; i < limit; i++)
-        {
-            if (buffer.getByte(i) != 0)
-            {
-                return false;
-            }
-        }
-        return true;
+        return length > limit - at || allZeros(buffer, at, limit);
     }
 
     /** Deletes a block written after a torn one, counting what it held as lost. */

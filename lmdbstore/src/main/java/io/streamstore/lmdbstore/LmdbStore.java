@@ -879,26 +879,7 @@ final class LmdbStore implements StreamStore
      */
     private void leadCommit(final long myBatch)
     {
-        final long deadline = System.nanoTime() + Math.min(lastCommitNanos, MAX_GATHER_MICROS * 1_000L);
-        boolean interrupted = false;
-        while (!batchComplete && committedBatch < myBatch && failure == null && !closed)
-        {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0)
-            {
-                break;
-            }
-            LockSupport.parkNanos(this, left);
-            interrupted |= Thread.interrupted();
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-        if (committedBatch < myBatch)
-        {
-            awaitDurable(myBatch);
-        }
+        awaitBatch(myBatch, Math.min(lastCommitNanos, MAX_GATHER_MICROS * 1_000L), true);
     }
 
     /**
@@ -908,9 +889,18 @@ final class LmdbStore implements StreamStore
      */
     private void awaitCommit(final long myBatch)
     {
-        final long deadline = System.nanoTime() + ORPHAN_WAIT_MS * 1_000_000L;
+        awaitBatch(myBatch, ORPHAN_WAIT_MS * 1_000_000L, false);
+    }
+
+    /**
+     * Parks until {@code myBatch} is committed (or, for its leader, complete), the store failed or closed, or
+     * {@code waitNanos} passed; then commits the batch unless that happened already.
+     */
+    private void awaitBatch(final long myBatch, final long waitNanos, final boolean leader)
+    {
+        final long deadline = System.nanoTime() + waitNanos;
         boolean interrupted = false;
-        while (committedBatch < myBatch && failure == null && !closed)
+        while (!(leader && batchComplete) && committedBatch < myBatch && failure == null && !closed)
         {
             final long left = deadline - System.nanoTime();
             if (left <= 0)

@@ -13,8 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Durable appends: {@code SyncPolicy.always()}, each append durable before it returns, with one writer and
  * with {@code --threads} writers (where a store that shares one force among concurrent callers gains).
- * Ignores {@code --sync}: this workload is about {@code always}. Each variant first runs a tenth of its appends
- * on a throwaway store, so that both are measured warm.
+ * Ignores {@code --sync}: this workload is about {@code always}.
+ *
+ * <p>Both rates are steady-state rates from equal windows: each variant first runs on a throwaway store for a
+ * second (or a tenth of its appends, whichever is more), since the concurrent path (parking, waking, gathering)
+ * is compiled only after thousands of appends and a cold run measured half its steady rate; and the N writers
+ * append for at least as long as the one writer took, not just the same count, which at N times the rate would
+ * be a window too short to measure.
  */
 final class SyncWorkload implements Workload
 {
@@ -22,6 +27,7 @@ final class SyncWorkload implements Workload
     /** Key of the N-writer run's rate over the 1-writer run's, in {@link RunResult#extra}. */
     static final String SPEEDUP = "speedupOverOneWriter";
     static final String APPENDS_PER_SYNC = "appendsPerSync";
+    static final long WARMUP_NANOS = 1_000_000_000L;
 
     @Override
     public String name()
@@ -38,8 +44,9 @@ final class SyncWorkload implements Workload
     @Override
     public String describe(final BenchSettings s)
     {
-        return String.format("sync: %,d appends x %d B under SyncPolicy.always(), by 1 writer and by %d writers",
-            s.messagesOr(DEFAULT_MESSAGES), s.payload(), s.threads());
+        return String.format("sync: %,d appends x %d B under SyncPolicy.always() by 1 writer, then by %d writers for " +
+            "at least as long; each variant warmed for 1 s first", s.messagesOr(DEFAULT_MESSAGES), s.payload(),
+            s.threads());
     }
 
     @Override
@@ -48,14 +55,15 @@ final class SyncWorkload implements Workload
         final List<RunResult> results = new ArrayList<>();
         final long messages = s.messagesOr(DEFAULT_MESSAGES);
         final long warmup = Math.max(200, messages / 10);
-        run(backend, s, 1, warmup, false);
-        final RunResult one = run(backend, s, 1, messages, s.progress());
+        run(backend, s, 1, warmup, WARMUP_NANOS, false);
+        final RunResult one = run(backend, s, 1, messages, 0, s.progress());
         results.add(one);
         if (s.threads() > 1)
         {
             // a warm-up of the concurrent path too (parking, waking, gathering), not just of the append itself
-            run(backend, s, s.threads(), warmup, false);
-            final RunResult many = run(backend, s, s.threads(), messages, s.progress());
+            run(backend, s, s.threads(), warmup, WARMUP_NANOS, false);
+            final long window = one.ran() ? (long)(one.seconds * 1e9) : 0;
+            final RunResult many = run(backend, s, s.threads(), messages, window, s.progress());
             results.add(many);
             if (one.ran() && many.ran() && one.seconds > 0 && many.seconds > 0)
             {
@@ -66,8 +74,9 @@ final class SyncWorkload implements Workload
         return results;
     }
 
+    /** Appends at least {@code messages}, and goes on until at least {@code minNanos} have passed. */
     private RunResult run(final Backend backend, final BenchSettings s, final int writers, final long messages,
-        final boolean progress) throws Exception
+        final long minNanos, final boolean progress) throws Exception
     {
         final Feed feed = new Feed("q", s.subjects(), s.payload());
         final StreamConfig config = s.config("sync").sync(SyncPolicy.always()).build();
@@ -84,6 +93,7 @@ final class SyncWorkload implements Workload
                 final List<Histogram> histograms = new ArrayList<>();
                 final List<Thread> threads = new ArrayList<>();
                 final long start = System.nanoTime();
+                final long until = start + minNanos;
                 try (Progress p = Progress.start(progress, backend.name() + " " + r.variant, messages))
                 {
                     for (int t = 0; t < writers; t++)
@@ -93,7 +103,7 @@ final class SyncWorkload implements Workload
                         final Thread writer = new Thread(() ->
                         {
                             long i;
-                            while ((i = claimed.getAndIncrement()) < messages)
+                            while ((i = claimed.getAndIncrement()) < messages || System.nanoTime() - until < 0)
                             {
                                 final long t0 = System.nanoTime();
                                 try
@@ -108,7 +118,7 @@ final class SyncWorkload implements Workload
                                 h.recordValue(System.nanoTime() - t0);
                                 if ((i & 63) == 0)
                                 {
-                                    p.stepTo(i);
+                                    p.stepTo(Math.min(i, messages));
                                 }
                             }
                         }, "sync-writer-" + t);
@@ -123,10 +133,11 @@ final class SyncWorkload implements Workload
                     p.stepTo(messages);
                 }
                 r.seconds = (System.nanoTime() - start) / 1e9;
+                final long done = claimed.get() - writers; // each writer stopped on one claim it did not append
                 final StoreStats after = store.stats();
                 final Histogram all = Latency.newHistogram();
                 histograms.forEach(all::add);
-                r.ops = messages - errors.get();
+                r.ops = done - errors.get();
                 r.errors = errors.get();
                 r.latency = Latency.of(all);
                 r.bytesAppended = bytes.get();

@@ -212,9 +212,14 @@ class WorkloadsTest
         final Report report = run("sync", "--messages", "200", "--threads", "4");
 
         assertEquals(List.of("1 writer", "4 writers"), report.results().stream().map(r -> r.variant).toList());
+        final RunResult one = report.results().get(0);
+        final RunResult many = report.results().get(1);
+        assertEquals(200, one.ops);
+        assertTrue(many.ops >= 200, "the writers append at least the count: " + many.ops);
+        assertTrue(many.seconds >= one.seconds, "and for at least as long as the one writer took: " + many.seconds +
+            " s against " + one.seconds + " s");
         for (final RunResult r : report.results())
         {
-            assertEquals(200, r.ops);
             assertEquals(0, r.errors);
             assertNull(r.failure);
         }

@@ -65,6 +65,12 @@ final class FileStore implements StreamStore
     static final String MAX_MAPPED_OPTION = "file.max-mapped-blocks";
     /** 1 (default): rewrites a removal triggers run on the shared compactor thread; 0: on the caller's. */
     static final String BACKGROUND_COMPACTION_OPTION = "file.background-compaction";
+    /**
+     * Microseconds a writer waiting for a group commit's force yields the CPU before it parks (0 to 10,000;
+     * 0: park at once). No spin at all once a force takes longer than this (see Flusher#spinUntilReleased).
+     */
+    static final String SPIN_WAIT_OPTION = "file.spin-wait-micros";
+    static final long DEFAULT_SPIN_WAIT_MICROS = 500;
 
     /** Zeros written ahead of the write block's records under {@code always}. */
     static final int PREFILL_CHUNK = 256 * 1024;
@@ -131,7 +137,8 @@ final class FileStore implements StreamStore
         index.writer = writer;
         this.compactor = new Compactor(this, index, blockSize, lock,
             config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1) == 1);
-        this.flusher = new Flusher(this, lock);
+        this.flusher = new Flusher(this, lock,
+            TimeUnit.MICROSECONDS.toNanos(config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0, 10_000)));
         this.limits = new Limits(config, index, this::removeLocked);
 
         try
@@ -210,6 +217,7 @@ final class FileStore implements StreamStore
         config.longOption(BLOCK_SIZE_OPTION, DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
         config.longOption(MAX_MAPPED_OPTION, 256, 2, 16384);
         config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1);
+        config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0, 10_000);
         DefaultFileIo.createDirectories(directory);
         final DirectoryLock directoryLock = DirectoryLock.acquire(directory);
         try

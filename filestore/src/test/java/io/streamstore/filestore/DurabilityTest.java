@@ -5,6 +5,8 @@ import io.streamstore.spi.StoreListener;
 import io.streamstore.spi.StreamConfig;
 import io.streamstore.spi.SyncPolicy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sync policies, group commit and the durability hook. */
@@ -120,12 +123,20 @@ class DurabilityTest
         }
     }
 
-    @Test
-    void concurrentWritersUnderAlwaysShareForces() throws Exception
+    /** Waiters that park at once (0) and waiters that yield first (the default), see Flusher#spinUntilReleased. */
+    private static StreamConfig always(final long spinMicros)
+    {
+        return Fixtures.config().sync(SyncPolicy.always())
+            .option(FileStore.SPIN_WAIT_OPTION, String.valueOf(spinMicros)).build();
+    }
+
+    @ParameterizedTest(name = "spin-wait {0} us")
+    @ValueSource(longs = {0, FileStore.DEFAULT_SPIN_WAIT_MICROS})
+    void concurrentWritersUnderAlwaysShareForces(final long spinMicros) throws Exception
     {
         final int threads = 16;
         final int each = 40;
-        try (FileStore s = Fixtures.open(tmp.resolve("s"), Fixtures.config().sync(SyncPolicy.always()).build()))
+        try (FileStore s = Fixtures.open(tmp.resolve("s"), always(spinMicros)))
         {
             final long syncsBefore = s.stats().syncs();
             final CountDownLatch start = new CountDownLatch(1);
@@ -166,13 +177,14 @@ class DurabilityTest
         }
     }
 
-    @Test
-    void durableWritersThatStopOneByOneNeverStrandTheOthers() throws Exception
+    @ParameterizedTest(name = "spin-wait {0} us")
+    @ValueSource(longs = {0, FileStore.DEFAULT_SPIN_WAIT_MICROS})
+    void durableWritersThatStopOneByOneNeverStrandTheOthers(final long spinMicros) throws Exception
     {
         // the leader gathers as many writers as the last force released; when they stop one by one (thread t
         // writes t + 1 appends), each gather must give up in time and every append must still return durable
         final int threads = 16;
-        try (FileStore s = Fixtures.open(tmp.resolve("s"), Fixtures.config().sync(SyncPolicy.always()).build()))
+        try (FileStore s = Fixtures.open(tmp.resolve("s"), always(spinMicros)))
         {
             final CountDownLatch start = new CountDownLatch(1);
             final List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -217,5 +229,15 @@ class DurabilityTest
             assertEquals(s.state().lastSeq(), durableUpTo.stream().mapToLong(Long::longValue).max().orElse(0),
                 "onDurable covered every append by the time the last writer returned");
         }
+    }
+
+    @Test
+    void aSpinWaitOutOfRangeIsRefusedByName()
+    {
+        final StreamConfig config = Fixtures.config().sync(SyncPolicy.always())
+            .option(FileStore.SPIN_WAIT_OPTION, "10001").build();
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Fixtures.open(tmp.resolve("s"), config).close());
+        assertTrue(e.getMessage().contains(FileStore.SPIN_WAIT_OPTION), e.getMessage());
     }
 }

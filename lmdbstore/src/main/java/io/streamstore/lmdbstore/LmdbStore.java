@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -159,6 +160,8 @@ final class LmdbStore implements StreamStore
     private static final int MAX_EXPIRE_PER_TICK = 10_000;
     private static final long MAX_GATHER_MICROS = 2_000;
     private static final long ORPHAN_WAIT_MS = 1_000;
+    /** Tries for the lock, a yield apart, before a durable change queues on it (see lockForDurableChange). */
+    private static final int LOCK_TRIES = 20;
     private static final int INDEXED_FILTER_SUBJECTS = 1024;
     private static final byte EV_APPENDED = 1;
     private static final byte EV_REMOVED = 2;
@@ -233,6 +236,8 @@ final class LmdbStore implements StreamStore
     private volatile boolean batchComplete;
     /** How long the last {@code always} commit took, force included: the bound of a leader's gathering. */
     private volatile long lastCommitNanos;
+    /** {@link LmdbStoreProvider#SPIN_WAIT_MICROS} in nanoseconds; 0: waiters park at once. */
+    private final long maxSpinNanos;
     /** The writer that commits the open batch under {@code always}, and the others parked until it does. */
     private Thread leaderThread;
     /** Under {@code always}: changes waiting for the lock, which may be writers of the last batch about to join. */
@@ -269,6 +274,8 @@ final class LmdbStore implements StreamStore
         this.directory = directoryLock.directory();
         this.dataFile = directory.resolve(DATA_FILE);
         this.config = config;
+        this.maxSpinNanos = TimeUnit.MICROSECONDS.toNanos(config.longOption(LmdbStoreProvider.SPIN_WAIT_MICROS,
+            LmdbStoreProvider.DEFAULT_SPIN_WAIT_MICROS, 0, LmdbStoreProvider.MAX_SPIN_WAIT_MICROS));
         this.always = config.sync().kind() == SyncPolicy.Kind.ALWAYS;
         this.maxMapSize = maxMapSize;
         this.maxAgeNanos = config.maxAge().toNanos();
@@ -766,7 +773,7 @@ final class LmdbStore implements StreamStore
         if (always)
         {
             arrivingWriters.incrementAndGet();
-            lock.lock();
+            lockForDurableChange();
             arrivingWriters.decrementAndGet();
         }
         else
@@ -822,6 +829,48 @@ final class LmdbStore implements StreamStore
         }
         fanout.deliver();
         return result;
+    }
+
+    /**
+     * Under {@code always}: takes the lock, first trying for it a few times between yields of the CPU before
+     * queueing on it. The writers a commit released come back one by one; queued on the fair lock, each would be
+     * parked and then handed the lock through a wake-up, which on a small machine costs more than the change it
+     * makes (16 writers on 2 cores: 9.9x one writer's rate with the tries, 7.5x without).
+     */
+    private void lockForDurableChange()
+    {
+        if (maxSpinNanos > 0)
+        {
+            for (int i = 0; i < LOCK_TRIES; i++)
+            {
+                if (lock.tryLock())
+                {
+                    return;
+                }
+                Thread.yield();
+            }
+        }
+        lock.lock();
+    }
+
+    /**
+     * Outside the lock, for a writer of an {@code always} batch: yields the CPU in a loop while its commit is
+     * likely to end soon, for up to twice the last commit's duration, so that it is still runnable when the
+     * commit releases it instead of parked and in need of a wake-up. No spin once a commit took longer than
+     * {@link LmdbStoreProvider#SPIN_WAIT_MICROS} allows.
+     */
+    private void spinUntilCommitted(final long myBatch)
+    {
+        final long last = lastCommitNanos;
+        if (maxSpinNanos <= 0 || last > maxSpinNanos)
+        {
+            return;
+        }
+        final long until = System.nanoTime() + Math.min(maxSpinNanos, 2 * last);
+        while (committedBatch < myBatch && failure == null && !closed && System.nanoTime() - until < 0)
+        {
+            Thread.yield();
+        }
     }
 
     /** Under the lock, after a successful change under {@code never}/{@code every(d)}: commit a full batch. */
@@ -913,6 +962,7 @@ final class LmdbStore implements StreamStore
     private void awaitCommit(final long myBatch)
     {
         final long deadline = System.nanoTime() + ORPHAN_WAIT_MS * 1_000_000L;
+        spinUntilCommitted(myBatch);
         boolean interrupted = false;
         while (committedBatch < myBatch && failure == null && !closed)
         {

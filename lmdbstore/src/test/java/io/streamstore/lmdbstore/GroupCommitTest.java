@@ -7,6 +7,8 @@ import io.streamstore.spi.StreamConfig;
 import io.streamstore.spi.StreamStore;
 import io.streamstore.spi.SyncPolicy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,7 +38,14 @@ class GroupCommitTest
 
     private static StreamStore open(final Path dir) throws IOException
     {
-        return new LmdbStoreProvider().open(dir, StreamConfig.builder("g").sync(SyncPolicy.always()).build());
+        return open(dir, LmdbStoreProvider.DEFAULT_SPIN_WAIT_MICROS);
+    }
+
+    /** Writers that park and queue at once (0) and writers that yield and try for the lock first (the default). */
+    private static StreamStore open(final Path dir, final long spinMicros) throws IOException
+    {
+        return new LmdbStoreProvider().open(dir, StreamConfig.builder("g").sync(SyncPolicy.always())
+            .option(LmdbStoreProvider.SPIN_WAIT_MICROS, String.valueOf(spinMicros)).build());
     }
 
     private static byte[] payload(final long salt)
@@ -91,11 +101,12 @@ class GroupCommitTest
         void run(int writer) throws Exception;
     }
 
-    @Test
-    void sixteenConcurrentWritersShareEachCommitAmongSeveralOfThem() throws Exception
+    @ParameterizedTest(name = "spin-wait {0} us")
+    @ValueSource(longs = {0, LmdbStoreProvider.DEFAULT_SPIN_WAIT_MICROS})
+    void sixteenConcurrentWritersShareEachCommitAmongSeveralOfThem(final long spinMicros) throws Exception
     {
         final int each = 50;
-        try (StreamStore s = open(tmp.resolve("shared")))
+        try (StreamStore s = open(tmp.resolve("shared"), spinMicros))
         {
             final long syncsBefore = s.stats().syncs();
             runWriters(WRITERS, id ->
@@ -112,6 +123,15 @@ class GroupCommitTest
             assertTrue(commits * 4 <= WRITERS * each, commits + " durable commits for " + WRITERS * each +
                 " appends by " + WRITERS + " writers: the writers do not share commits");
         }
+    }
+
+    @Test
+    void aSpinWaitOutOfRangeIsRefusedByNameBeforeAnythingIsCreated()
+    {
+        final Path dir = tmp.resolve("refused");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> open(dir, 10_001));
+        assertTrue(e.getMessage().contains(LmdbStoreProvider.SPIN_WAIT_MICROS), e.getMessage());
+        assertTrue(!dir.toFile().exists(), "the directory was created for a refused configuration");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.streamstore.spi.StreamStore;
 import io.streamstore.spi.SyncPolicy;
 import org.HdrHistogram.Histogram;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +29,10 @@ final class SyncWorkload implements Workload
     static final String SPEEDUP = "speedupOverOneWriter";
     static final String APPENDS_PER_SYNC = "appendsPerSync";
     static final long WARMUP_NANOS = 1_000_000_000L;
+    /** Key of the process CPU time over the wall time of a variant: cores busy, waiting writers' spins included. */
+    static final String CORES_BUSY = "coresBusy";
+    /** Key, on the N-writer result, of the 1-writer run's {@link #CORES_BUSY}, for the verdict line. */
+    static final String ONE_WRITER_CORES_BUSY = "oneWriterCoresBusy";
 
     @Override
     public String name()
@@ -69,6 +74,10 @@ final class SyncWorkload implements Workload
             {
                 // measured in the same run, one right after the other: the ratio the group commit goal is about
                 many.extra.put(SPEEDUP, (many.ops / many.seconds) / (one.ops / one.seconds));
+                if (one.extra.get(CORES_BUSY) != null)
+                {
+                    many.extra.put(ONE_WRITER_CORES_BUSY, one.extra.get(CORES_BUSY));
+                }
             }
         }
         return results;
@@ -92,6 +101,7 @@ final class SyncWorkload implements Workload
                 final AtomicLong errors = new AtomicLong();
                 final List<Histogram> histograms = new ArrayList<>();
                 final List<Thread> threads = new ArrayList<>();
+                final long cpuBefore = processCpuNanos();
                 final long start = System.nanoTime();
                 final long until = start + minNanos;
                 try (Progress p = Progress.start(progress, backend.name() + " " + r.variant, messages))
@@ -133,6 +143,11 @@ final class SyncWorkload implements Workload
                     p.stepTo(messages);
                 }
                 r.seconds = (System.nanoTime() - start) / 1e9;
+                final long cpuAfter = processCpuNanos();
+                if (cpuBefore >= 0 && cpuAfter >= 0 && r.seconds > 0)
+                {
+                    r.extra.put(CORES_BUSY, (cpuAfter - cpuBefore) / 1e9 / r.seconds);
+                }
                 final long done = claimed.get() - writers; // each writer stopped on one claim it did not append
                 final StoreStats after = store.stats();
                 final Histogram all = Latency.newHistogram();
@@ -154,5 +169,12 @@ final class SyncWorkload implements Workload
             }
         }
         return r;
+    }
+
+    /** CPU time of the whole process in nanoseconds, or -1 where the JVM does not report it. */
+    static long processCpuNanos()
+    {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ?
+            os.getProcessCpuTime() : -1;
     }
 }

@@ -81,9 +81,12 @@ final class Verdicts
             r.extra.get(SyncWorkload.APPENDS_PER_SYNC) instanceof Double perSync)
         {
             // only for stores that force (a memory store has no syncs to share)
+            final String cpu = r.extra.get(SyncWorkload.CORES_BUSY) instanceof Double many &&
+                r.extra.get(SyncWorkload.ONE_WRITER_CORES_BUSY) instanceof Double one ?
+                String.format(Locale.ROOT, ", %.1f cores busy (1 writer: %.1f)", many, one) : "";
             r.verdicts.add(new RunResult.Verdict("group commit", speedup >= GROUP_COMMIT_GOAL, String.format(Locale.ROOT,
-                "%s at %.1f x the 1-writer rate, %.1f appends per force; goal >= %s x",
-                r.variant, speedup, perSync, Format.decimal(GROUP_COMMIT_GOAL))));
+                "%s at %.1f x the 1-writer rate, %.1f appends per force%s; goal >= %s x",
+                r.variant, speedup, perSync, cpu, Format.decimal(GROUP_COMMIT_GOAL))));
         }
         if (r.errors > 0 || "seed".equals(r.workload))
         {

@@ -144,6 +144,18 @@ class VerdictsTest
     }
 
     @Test
+    void theGroupCommitVerdictShowsTheCoresBusyBesideTheOneWritersWhenMeasured()
+    {
+        final RunResult r = sixteenWriters(9.1, 15.3);
+        r.extra.put(SyncWorkload.CORES_BUSY, 1.76);
+        r.extra.put(SyncWorkload.ONE_WRITER_CORES_BUSY, 0.52);
+
+        Verdicts.judge(r, Map.of());
+
+        assertTrue(r.verdicts.get(0).detail().contains("1.8 cores busy (1 writer: 0.5)"), r.verdicts.toString());
+    }
+
+    @Test
     void aStoreThatNeverForcesGetsNoGroupCommitVerdict()
     {
         final RunResult r = sixteenWriters(1.3, null);

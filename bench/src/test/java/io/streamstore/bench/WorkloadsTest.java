@@ -220,6 +220,8 @@ class WorkloadsTest
             " s against " + one.seconds + " s");
         for (final RunResult r : report.results())
         {
+            assertTrue(r.extra.get(SyncWorkload.CORES_BUSY) instanceof Double cores && cores >= 0,
+                "the CPU the variant kept busy is reported: " + r.extra);
             assertEquals(0, r.errors);
             assertNull(r.failure);
         }

@@ -214,8 +214,11 @@ final class Flusher
         if (!forcing && waiting >= lastBatch)
         {
             // this change completes the batch a leader gathers for: force it now, on this running thread,
-            // rather than wake the gathering leader to do it (the force covers the leader's change too)
+            // rather than wake the gathering leader to do it (the force covers the leader's change too); that
+            // leader is signalled now, so that it waits for this force like any writer (yielding, released with
+            // the others) instead of learning of it only after the force, one wake-up late
             gatherer = null;
+            batchGathered.signalAll();
             return lead(token);
         }
         final Waiter self = new Waiter(token);

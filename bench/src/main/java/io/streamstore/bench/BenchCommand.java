@@ -76,7 +76,8 @@ final class BenchCommand implements Callable<Integer>
     int seedSubjects;
 
     @Option(names = "--threads", paramLabel = "K", defaultValue = "16",
-        description = "consumer threads of seed, writers of sync's second variant (default: ${DEFAULT-VALUE})")
+        description = "consumer threads of seed; the most writers of sync, which doubles them from 1 up to it " +
+            "(default: ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--sync", paramLabel = "POLICY", defaultValue = "never", converter = SyncPolicyConverter.class,

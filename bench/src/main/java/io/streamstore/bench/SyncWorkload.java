@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Durable appends: {@code SyncPolicy.always()}, each append durable before it returns, with one writer and
- * with {@code --threads} writers (where a store that shares one force among concurrent callers gains).
+ * Durable appends: {@code SyncPolicy.always()}, each append durable before it returns, with one writer, then
+ * with 2, 4, 8 ... up to {@code --threads} writers (where a store that shares one force among concurrent callers
+ * gains); the group-commit verdict is about {@code --threads}.
  * Ignores {@code --sync}: this workload is about {@code always}.
  *
  * <p>Both rates are steady-state rates from equal windows: each variant first runs on a throwaway store for a
@@ -28,6 +29,8 @@ final class SyncWorkload implements Workload
     /** Key of the N-writer run's rate over the 1-writer run's, in {@link RunResult#extra}. */
     static final String SPEEDUP = "speedupOverOneWriter";
     static final String APPENDS_PER_SYNC = "appendsPerSync";
+    /** Key of a smaller writer count's rate over the 1-writer run's (no verdict: the goal is about --threads). */
+    static final String RATIO = "ratioToOneWriter";
     static final long WARMUP_NANOS = 1_000_000_000L;
     /** Key of the process CPU time over the wall time of a variant: cores busy, waiting writers' spins included. */
     static final String CORES_BUSY = "coresBusy";
@@ -49,9 +52,9 @@ final class SyncWorkload implements Workload
     @Override
     public String describe(final BenchSettings s)
     {
-        return String.format("sync: %,d appends x %d B under SyncPolicy.always() by 1 writer, then by %d writers for " +
-            "at least as long; each variant warmed for 1 s first", s.messagesOr(DEFAULT_MESSAGES), s.payload(),
-            s.threads());
+        return String.format("sync: %,d appends x %d B under SyncPolicy.always() by 1 writer, then by 2, 4 ... %d " +
+            "writers for at least as long; each variant warmed for 1 s first", s.messagesOr(DEFAULT_MESSAGES),
+            s.payload(), s.threads());
     }
 
     @Override
@@ -63,17 +66,20 @@ final class SyncWorkload implements Workload
         run(backend, s, 1, warmup, WARMUP_NANOS, false);
         final RunResult one = run(backend, s, 1, messages, 0, s.progress());
         results.add(one);
-        if (s.threads() > 1)
+        // 2, 4, 8 ... writers before --threads: the scaling on the way, where a group commit that only batches
+        // well with many writers shows itself
+        for (final int writers : writerCounts(s.threads()))
         {
             // a warm-up of the concurrent path too (parking, waking, gathering), not just of the append itself
-            run(backend, s, s.threads(), warmup, WARMUP_NANOS, false);
+            run(backend, s, writers, warmup, WARMUP_NANOS, false);
             final long window = one.ran() ? (long)(one.seconds * 1e9) : 0;
-            final RunResult many = run(backend, s, s.threads(), messages, window, s.progress());
+            final RunResult many = run(backend, s, writers, messages, window, s.progress());
             results.add(many);
             if (one.ran() && many.ran() && one.seconds > 0 && many.seconds > 0)
             {
                 // measured in the same run, one right after the other: the ratio the group commit goal is about
-                many.extra.put(SPEEDUP, (many.ops / many.seconds) / (one.ops / one.seconds));
+                final double ratio = (many.ops / many.seconds) / (one.ops / one.seconds);
+                many.extra.put(writers == s.threads() ? SPEEDUP : RATIO, ratio);
                 if (one.extra.get(CORES_BUSY) != null)
                 {
                     many.extra.put(ONE_WRITER_CORES_BUSY, one.extra.get(CORES_BUSY));
@@ -81,6 +87,21 @@ final class SyncWorkload implements Workload
             }
         }
         return results;
+    }
+
+    /** 2, 4, 8 ... below {@code threads}, then {@code threads} itself; none for 1. */
+    static List<Integer> writerCounts(final int threads)
+    {
+        final List<Integer> counts = new ArrayList<>();
+        for (int w = 2; w < threads; w *= 2)
+        {
+            counts.add(w);
+        }
+        if (threads > 1)
+        {
+            counts.add(threads);
+        }
+        return counts;
     }
 
     /** Appends at least {@code messages}, and goes on until at least {@code minNanos} have passed. */

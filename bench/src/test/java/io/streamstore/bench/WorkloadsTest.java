@@ -207,13 +207,23 @@ class WorkloadsTest
     }
 
     @Test
+    void syncDoublesTheWritersUpToTheThreadsAsked()
+    {
+        assertEquals(List.of(), SyncWorkload.writerCounts(1));
+        assertEquals(List.of(2), SyncWorkload.writerCounts(2));
+        assertEquals(List.of(2, 4, 8, 16), SyncWorkload.writerCounts(16));
+        assertEquals(List.of(2, 4, 8, 12), SyncWorkload.writerCounts(12));
+    }
+
+    @Test
     void syncRunsOneWriterAndManyWriters() throws IOException
     {
         final Report report = run("sync", "--messages", "200", "--threads", "4");
 
-        assertEquals(List.of("1 writer", "4 writers"), report.results().stream().map(r -> r.variant).toList());
+        assertEquals(List.of("1 writer", "2 writers", "4 writers"),
+            report.results().stream().map(r -> r.variant).toList());
         final RunResult one = report.results().get(0);
-        final RunResult many = report.results().get(1);
+        final RunResult many = report.results().get(2);
         assertEquals(200, one.ops);
         assertTrue(many.ops >= 200, "the writers append at least the count: " + many.ops);
         assertTrue(many.seconds >= one.seconds, "and for at least as long as the one writer took: " + many.seconds +

@@ -40,10 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * never longer than the previous force took (capped at {@link #MAX_GATHER_NANOS}): a writer that stopped
  * writing costs one bounded wait, and a lone writer never waits, since it alone is the batch.</li>
  * <li>Taking over: the writer whose change completes the batch forces it at once, on its running thread,
- * instead of waking the gathering leader to do it; that leader is covered by the force.</li>
+ * instead of waking the gathering leader to do it; that leader is covered by the force, and is signalled at
+ * once so that it waits for the force like any writer (signalled only after the force, it came back a wake-up
+ * late, which left 2 writers no faster than 1).</li>
  * <li>Yielding before parking: a waiter yields the CPU in a loop for up to two forces' time before it parks
  * ({@link #spinUntilReleased}), so that most writers are still runnable when their force ends and need no
- * wake-up at all (16 writers on 2 cores: 9x one writer's rate, against 7x when every waiter parks).</li>
+ * wake-up at all (16 writers on 2 cores: 12x one writer's rate, against 7x when every waiter parks).</li>
  * </ul>
  *
  * <p>A force error is fail-stop and sticky: it is never retried (after a failed fsync the kernel may have

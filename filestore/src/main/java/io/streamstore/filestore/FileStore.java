@@ -71,6 +71,7 @@ final class FileStore implements StreamStore
      */
     static final String SPIN_WAIT_OPTION = "file.spin-wait-micros";
     static final long DEFAULT_SPIN_WAIT_MICROS = 500;
+    static final long MAX_SPIN_WAIT_MICROS = 10_000;
 
     /** Zeros written ahead of the write block's records under {@code always}. */
     static final int PREFILL_CHUNK = 256 * 1024;
@@ -137,8 +138,9 @@ final class FileStore implements StreamStore
         index.writer = writer;
         this.compactor = new Compactor(this, index, blockSize, lock,
             config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1) == 1);
-        this.flusher = new Flusher(this, lock,
-            TimeUnit.MICROSECONDS.toNanos(config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0, 10_000)));
+        final long spinWaitMicros = config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0,
+            MAX_SPIN_WAIT_MICROS);
+        this.flusher = new Flusher(this, lock, TimeUnit.MICROSECONDS.toNanos(spinWaitMicros));
         this.limits = new Limits(config, index, this::removeLocked);
 
         try
@@ -217,7 +219,7 @@ final class FileStore implements StreamStore
         config.longOption(BLOCK_SIZE_OPTION, DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
         config.longOption(MAX_MAPPED_OPTION, 256, 2, 16384);
         config.longOption(BACKGROUND_COMPACTION_OPTION, 1, 0, 1);
-        config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0, 10_000);
+        config.longOption(SPIN_WAIT_OPTION, DEFAULT_SPIN_WAIT_MICROS, 0, MAX_SPIN_WAIT_MICROS);
         DefaultFileIo.createDirectories(directory);
         final DirectoryLock directoryLock = DirectoryLock.acquire(directory);
         try

@@ -45,8 +45,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -2185,7 +2185,6 @@ final class LmdbStore implements StreamStore
             syncs++;
             markDurable();
             lastCommitNanos = System.nanoTime() - started;
-
             // the writers it releases come back for the next batch, and so do those already waiting for the lock:
             // without them two halves of the writers would alternate, each committing alone
             gatherTarget = Math.max(1, batchCalls + arrivingWriters.get());

@@ -72,7 +72,7 @@ final class SyncWorkload implements Workload
         {
             // a warm-up of the concurrent path too (parking, waking, gathering), not just of the append itself
             run(backend, s, writers, warmup, WARMUP_NANOS, false);
-            final long window = one.ran() ? (long)(one.seconds * 1e9) : 0;
+            final long window = one.ran() ? (long)Math.ceil(one.seconds * 1e9) : 0;
             final RunResult many = run(backend, s, writers, messages, window, s.progress());
             results.add(many);
             if (one.ran() && many.ran() && one.seconds > 0 && many.seconds > 0)

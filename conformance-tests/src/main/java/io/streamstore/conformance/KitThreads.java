@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Runs a rule's body on several threads at once and fails on a thread's error, a deadlock or a lost wake-up.
- * Public only so that the reliability suite ({@code io.streamstore.conformance.reliability}) shares it; not an
- * API for backends.
+ * Public so that the reliability suite ({@code io.streamstore.conformance.reliability}) and the backends' own
+ * concurrency tests share it; a test helper, not an API.
  */
 public final class KitThreads
 {

@@ -1,5 +1,6 @@
 package io.streamstore.filestore;
 
+import io.streamstore.conformance.KitThreads;
 import io.streamstore.spi.RemovalReason;
 import io.streamstore.spi.StoreListener;
 import io.streamstore.spi.StreamConfig;
@@ -139,35 +140,13 @@ class DurabilityTest
         try (FileStore s = Fixtures.open(tmp.resolve("s"), always(spinMicros)))
         {
             final long syncsBefore = s.stats().syncs();
-            final CountDownLatch start = new CountDownLatch(1);
-            final List<Throwable> errors = new CopyOnWriteArrayList<>();
-            final Thread[] workers = new Thread[threads];
-            for (int t = 0; t < threads; t++)
+            KitThreads.runConcurrently("durable writers", threads, Duration.ofMinutes(2), id ->
             {
-                final int id = t;
-                workers[t] = new Thread(() ->
+                for (int i = 0; i < each; i++)
                 {
-                    try
-                    {
-                        start.await();
-                        for (int i = 0; i < each; i++)
-                        {
-                            s.append("w." + id, Fixtures.payload(i, 64));
-                        }
-                    }
-                    catch (final Throwable e)
-                    {
-                        errors.add(e);
-                    }
-                });
-                workers[t].start();
-            }
-            start.countDown();
-            for (final Thread w : workers)
-            {
-                w.join(120_000);
-            }
-            assertEquals(List.of(), errors);
+                    s.append("w." + id, Fixtures.payload(i, 64));
+                }
+            });
             assertEquals(threads * each, s.state().msgs());
             final long syncs = s.stats().syncs() - syncsBefore;
             // the leader gathers the writers the previous force released, so a force covers most of them
@@ -186,8 +165,6 @@ class DurabilityTest
         final int threads = 16;
         try (FileStore s = Fixtures.open(tmp.resolve("s"), always(spinMicros)))
         {
-            final CountDownLatch start = new CountDownLatch(1);
-            final List<Throwable> errors = new CopyOnWriteArrayList<>();
             final List<Long> durableUpTo = new CopyOnWriteArrayList<>();
             s.addListener(new StoreListener()
             {
@@ -197,34 +174,14 @@ class DurabilityTest
                     durableUpTo.add(upToSeq);
                 }
             });
-            final Thread[] workers = new Thread[threads];
-            for (int t = 0; t < threads; t++)
+            // a writer still waiting after the timeout fails the run: stranded
+            KitThreads.runConcurrently("durable writers", threads, Duration.ofSeconds(60), id ->
             {
-                final int id = t;
-                workers[t] = new Thread(() ->
+                for (int i = 0; i <= id; i++)
                 {
-                    try
-                    {
-                        start.await();
-                        for (int i = 0; i <= id; i++)
-                        {
-                            s.append("w." + id, Fixtures.payload(i, 32));
-                        }
-                    }
-                    catch (final Throwable e)
-                    {
-                        errors.add(e);
-                    }
-                });
-                workers[t].start();
-            }
-            start.countDown();
-            for (final Thread w : workers)
-            {
-                w.join(TimeUnit.SECONDS.toMillis(60));
-                assertTrue(!w.isAlive(), "a durable writer is still waiting after 60 s: " + w);
-            }
-            assertEquals(List.of(), errors);
+                    s.append("w." + id, Fixtures.payload(i, 32));
+                }
+            });
             assertEquals(threads * (threads + 1) / 2, s.state().msgs());
             assertEquals(s.state().lastSeq(), durableUpTo.stream().mapToLong(Long::longValue).max().orElse(0),
                 "onDurable covered every append by the time the last writer returned");

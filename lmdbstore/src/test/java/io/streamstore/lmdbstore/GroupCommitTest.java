@@ -1,5 +1,6 @@
 package io.streamstore.lmdbstore;
 
+import io.streamstore.conformance.KitThreads;
 import io.streamstore.spi.RemovalReason;
 import io.streamstore.spi.StoreListener;
 import io.streamstore.spi.StoredMessage;
@@ -13,10 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -58,47 +59,10 @@ class GroupCommitTest
         return b;
     }
 
-    /** Runs {@code body(writer)} on {@code writers} threads started together; rethrows the first failure. */
-    private static void runWriters(final int writers, final WriterBody body) throws Exception
+    /** Runs {@code body(writer)} on {@code writers} threads started together; fails on the first failure. */
+    private static void runWriters(final int writers, final KitThreads.Worker body)
     {
-        final CountDownLatch go = new CountDownLatch(1);
-        final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        final List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < writers; t++)
-        {
-            final int id = t;
-            threads.add(new Thread(() ->
-            {
-                try
-                {
-                    go.await();
-                    body.run(id);
-                }
-                catch (final Throwable e)
-                {
-                    failures.add(e);
-                }
-            }, "group-commit-writer-" + t));
-        }
-        threads.forEach(Thread::start);
-        go.countDown();
-        for (final Thread t : threads)
-        {
-            t.join(60_000);
-            assertTrue(!t.isAlive(), t.getName() + " is still running after a minute");
-        }
-        if (!failures.isEmpty())
-        {
-            final AssertionError error = new AssertionError("a writer failed: " + failures.peek(), failures.peek());
-            failures.stream().skip(1).forEach(error::addSuppressed);
-            throw error;
-        }
-    }
-
-    @FunctionalInterface
-    private interface WriterBody
-    {
-        void run(int writer) throws Exception;
+        KitThreads.runConcurrently("group-commit writers", writers, Duration.ofMinutes(1), body);
     }
 
     @ParameterizedTest(name = "spin-wait {0} us")

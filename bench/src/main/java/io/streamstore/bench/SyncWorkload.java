@@ -66,13 +66,13 @@ final class SyncWorkload implements Workload
         run(backend, s, 1, warmup, WARMUP_NANOS, false);
         final RunResult one = run(backend, s, 1, messages, 0, s.progress());
         results.add(one);
+        final long window = one.ran() ? (long)Math.ceil(one.seconds * 1e9) : 0;
         // 2, 4, 8 ... writers before --threads: the scaling on the way, where a group commit that only batches
         // well with many writers shows itself
         for (final int writers : writerCounts(s.threads()))
         {
             // a warm-up of the concurrent path too (parking, waking, gathering), not just of the append itself
             run(backend, s, writers, warmup, WARMUP_NANOS, false);
-            final long window = one.ran() ? (long)Math.ceil(one.seconds * 1e9) : 0;
             final RunResult many = run(backend, s, writers, messages, window, s.progress());
             results.add(many);
             if (one.ran() && many.ran() && one.seconds > 0 && many.seconds > 0)
